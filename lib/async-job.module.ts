@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { PROGRESS_TRACKER } from './async-job.constants.js';
+import { AsyncJobExplorer } from './async-job.explorer.js';
+import { ConfigurableAsyncJobModule } from './async-job.module-definition.js';
+import { progressTrackerProvider, resolvedOptionsProvider } from './async-job.providers.js';
+import { JobRegistry } from './async-job.registry.js';
+import { AsyncJobService } from './async-job.service.js';
+
+/**
+ * Background jobs with progress tracking.
+ *
+ * ```ts
+ * @Module({ imports: [AsyncJobModule.forRoot({ concurrency: 4 })] })
+ * export class AppModule {}
+ * ```
+ *
+ * `forRoot(options)` and `forRootAsync({ imports, inject, useFactory | useClass | useExisting })`
+ * register an injectable {@link AsyncJobService}. The module is global unless
+ * `isGlobal: false` is given.
+ *
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [resolvedOptionsProvider, progressTrackerProvider, JobRegistry, AsyncJobExplorer, AsyncJobService],
+  exports: [AsyncJobService, PROGRESS_TRACKER],
+})
+export class AsyncJobModule extends ConfigurableAsyncJobModule {}

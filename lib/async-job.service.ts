@@ -1,0 +1,519 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
+import {
+  Observable,
+  Subject,
+  type Subscription,
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  take,
+  throwError,
+  timeout as rxTimeout,
+  timer,
+} from 'rxjs';
+import { PROGRESS_TRACKER } from './async-job.constants.js';
+import { JOB_ID_PREFIX, RESOLVED_OPTIONS } from './async-job.internal-constants.js';
+import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
+import { JobRegistry } from './async-job.registry.js';
+import { InvalidOptionError } from './errors/invalid-option.error.js';
+import { JobCancelledError } from './errors/job-cancelled.error.js';
+import { JobFailedError } from './errors/job-failed.error.js';
+import { JobNotFoundError } from './errors/job-not-found.error.js';
+import { NotInJobError } from './errors/not-in-job.error.js';
+import { QueueFullError } from './errors/queue-full.error.js';
+import { ShuttingDownError } from './errors/shutting-down.error.js';
+import { WaitTimeoutError } from './errors/wait-timeout.error.js';
+import type { JobEvent } from './interfaces/job-event.interface.js';
+import type { JobMethodArgs, JobMethodName } from './interfaces/job-method.types.js';
+import type { PerformOptions } from './interfaces/job-options.interface.js';
+import type { FinalJobState, JobError, JobProgress, JobStatus } from './interfaces/job-status.interface.js';
+import type { RunningJob } from './interfaces/running-job.interface.js';
+import type { WaitOptions } from './interfaces/wait-options.interface.js';
+import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
+import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
+import { describeValue } from './utils/describe-value.js';
+import { stackOf, toJobError } from './utils/job-error.js';
+import { parseJson, toJson } from './utils/json.js';
+import { JobRecord } from './worker/job-record.js';
+import { JobRunner } from './worker/job-runner.js';
+import { JobWorker } from './worker/job-worker.js';
+
+/** How often a job running in another process is re-read while someone follows it. */
+const REMOTE_POLL_INTERVAL = 250;
+
+/**
+ * Schedules background jobs and tells how they are doing.
+ *
+ * `perform(fn, ...args)` returns a job id at once and runs `fn` later on the
+ * module's worker; inside the job `setProgress` reports progress, and
+ * anywhere `getProgress`, `getStatus`, `waitFor` and `progress$` read it.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class AsyncJobService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('AsyncJob');
+  private readonly runner = new JobRunner();
+  private readonly worker: JobWorker<JobRecord>;
+  private readonly statuses: JobStatusStore;
+  /** Jobs of this process that have not finished: queued, running or waiting to retry. */
+  private readonly records = new Map<string, JobRecord>();
+  private readonly events = new Subject<JobEvent>();
+  /** Per-job event streams, only for jobs someone follows. */
+  private readonly channels = new Map<string, Subject<JobEvent>>();
+  private idleWaiters: Array<() => void> = [];
+  private accepting = true;
+
+  /**
+   * Lifecycle events (queued, started, progress, retrying, completed,
+   * failed, cancelled, interrupted) of the jobs this process runs.
+   * Completes at shutdown.
+   */
+  readonly events$: Observable<JobEvent> = this.events.asObservable();
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
+    @Inject(PROGRESS_TRACKER) private readonly tracker: ProgressTracker,
+    private readonly registry: JobRegistry,
+  ) {
+    // A tracker that keeps only progress still gets statuses, kept here.
+    this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
+    this.worker = new JobWorker(options.concurrency, (record) => this.runAttempt(record), { paused: options.paused });
+  }
+
+  /**
+   * Schedules `fn(...args)` to run in the background and resolves to the new
+   * job's id as soon as it is tracked (before it runs). `fn` may be sync or
+   * async. Rejects with a `TypeError` when `fn` is not a function, a
+   * `ShuttingDownError` once shutdown has begun, a `QueueFullError` past
+   * `maxQueued`, or the tracker's error when the job cannot be tracked.
+   */
+  perform<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Promise<string> {
+    return this.performWith({}, fn, ...args);
+  }
+
+  /** {@link perform} with per-job options: name, timeout, attempts, backoff. */
+  async performWith<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, ...args: A): Promise<string> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
+    }
+    const jobOptions = resolveJobOptions(options, this.options.defaultJobOptions);
+    const name = options.name ?? (fn.name || 'anonymous');
+    if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
+    return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions);
+  }
+
+  /**
+   * Starts the `@AsyncJob` method `method` of provider class `type` in the
+   * background, with `args` checked against the method's parameters, and
+   * resolves to the job id. Rejects with a `JobNotRegisteredError` when the
+   * method is not a discovered `@AsyncJob`.
+   */
+  start<T, K extends JobMethodName<T>>(type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
+    return this.startWith({}, type, method, ...args);
+  }
+
+  /** {@link start} with per-call options over the decorator's. */
+  async startWith<T, K extends JobMethodName<T>>(
+    options: Omit<PerformOptions, 'name'>,
+    type: Type<T>,
+    method: K,
+    ...args: JobMethodArgs<T, K>
+  ): Promise<string> {
+    const definition = this.registry.get(type, method);
+    const jobOptions = resolveJobOptions(options, definition.options);
+    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
+    const fn = (...jobArgs: never[]): unknown => instance[definition.methodName]!(...jobArgs);
+    return this.submit(definition.name, fn, args, jobOptions);
+  }
+
+  /**
+   * Reports the running job's progress. Only valid inside a job (it finds
+   * the job through AsyncLocalStorage, across awaits and timers); elsewhere
+   * it throws a `NotInJobError`. `value` must be a finite integer and `data`
+   * JSON-serialisable, otherwise it throws a `TypeError` at once. The
+   * returned promise resolves once the tracker has the update; it never
+   * rejects (a tracker failure is logged), so not awaiting it is safe.
+   */
+  setProgress(value: number, data?: unknown): Promise<void> {
+    const context = this.runner.current();
+    if (!context) throw new NotInJobError('setProgress');
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new TypeError(`setProgress value must be a finite integer, got ${describeValue(value)}`);
+    }
+    const json = data === undefined || data === null ? null : toJson(data, 'setProgress data');
+    // A timed-out or cancelled job may go on running; its reports no longer count.
+    if (!context.isActive) return Promise.resolve();
+    const record = context.record;
+    record.progressValue = value;
+    record.progressJson = json;
+    if (this.isFollowed(record.id)) {
+      this.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
+    }
+    return this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data));
+  }
+
+  /**
+   * tgext.asyncjob's view of a job: `{ value: -1, data: null }` while queued
+   * or before its first `setProgress`, `{ value, data }` after, and `null`
+   * once it has finished (its transaction settled) or when the id is unknown.
+   * Returns a copy.
+   */
+  async getProgress(id: string): Promise<JobProgress | null> {
+    assertJobId(id, 'getProgress');
+    const progress = await this.tracker.getProgress(id);
+    return progress ? copyProgress(progress) : null;
+  }
+
+  /**
+   * Everything known about a job, or `null` for an id that is unknown (never
+   * created, or finished longer ago than `retention`). Unlike `getProgress`,
+   * a finished job is reported with its final state, result or error.
+   */
+  async getStatus(id: string): Promise<JobStatus | null> {
+    assertJobId(id, 'getStatus');
+    const record = this.records.get(id);
+    if (record) return record.snapshot();
+    const status = await this.statuses.getStatus(id);
+    if (!status || isFinal(status)) return status;
+    // Active in another process: its progress is fresher in the tracker.
+    const progress = await this.tracker.getProgress(id);
+    return progress ? { ...status, progress: copyProgress(progress) } : status;
+  }
+
+  /** The id of the job this code runs in, or `undefined` outside a job. */
+  currentJobId(): string | undefined {
+    return this.runner.current()?.id;
+  }
+
+  /** The job this code runs in (id, name, attempt, `AbortSignal`), or `undefined` outside a job. */
+  currentJob(): RunningJob | undefined {
+    return this.runner.current();
+  }
+
+  /**
+   * Resolves with the job's final status (completed, failed, cancelled or
+   * interrupted: it does not reject when the job fails). Rejects with a
+   * `JobNotFoundError` for an unknown id and a `WaitTimeoutError` when
+   * `timeout` ms pass first.
+   */
+  waitFor(id: string, options: WaitOptions = {}): Promise<JobStatus> {
+    assertJobId(id, 'waitFor');
+    const limit = options.timeout;
+    if (limit !== undefined && (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 0)) {
+      throw new InvalidOptionError('timeout', limit, 'a finite number of milliseconds >= 0');
+    }
+    let final$ = this.follow(id).pipe(filter(isFinal), take(1));
+    if (limit !== undefined) {
+      final$ = final$.pipe(rxTimeout({ first: limit, with: () => throwError(() => new WaitTimeoutError(id, limit)) }));
+    }
+    return firstValueFrom(final$);
+  }
+
+  /**
+   * The job's progress as it changes, starting with the current value.
+   * Completes when the job completes; errors with a `JobFailedError` when it
+   * fails, a `JobCancelledError` when it is cancelled or interrupted, and a
+   * `JobNotFoundError` when the id is unknown.
+   */
+  progress$(id: string): Observable<JobProgress> {
+    assertJobId(id, 'progress$');
+    return new Observable<JobProgress>((subscriber) =>
+      this.follow(id)
+        .pipe(distinctUntilChanged((a, b) => a.state === b.state && sameProgress(a.progress, b.progress)))
+        .subscribe({
+          next: (status) => {
+            if (status.state === 'failed') return subscriber.error(new JobFailedError(id, status.error ?? UNKNOWN_ERROR));
+            if (status.state === 'cancelled' || status.state === 'interrupted') {
+              return subscriber.error(new JobCancelledError(id, status.state));
+            }
+            subscriber.next(status.progress);
+            if (status.state === 'completed') subscriber.complete();
+          },
+          error: (error: unknown) => subscriber.error(error),
+        }),
+    );
+  }
+
+  /**
+   * Cancels a job of this process: a queued one never runs, a running one
+   * sees its `AbortSignal` aborted and is recorded as `cancelled` at once
+   * (its transaction rolled back). Resolves to `false` when the job is
+   * unknown here or already finished.
+   */
+  async cancel(id: string): Promise<boolean> {
+    assertJobId(id, 'cancel');
+    const record = this.records.get(id);
+    if (!record || record.isFinal) return false;
+    const reason = new JobCancelledError(id, 'cancelled');
+    this.halt(record, reason);
+    await this.finish(record, 'cancelled', undefined, reason);
+    return true;
+  }
+
+  /** Resolves when this process has no job queued, running or waiting to retry. */
+  drain(): Promise<void> {
+    if (this.records.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops starting jobs; running ones go on, new ones queue up. */
+  pause(): void {
+    this.worker.pause();
+  }
+
+  /** Starts queued jobs again after {@link pause} (or the `paused` option). */
+  resume(): void {
+    this.worker.resume();
+  }
+
+  /** How many of this process's jobs wait and run now: for health checks and metrics. */
+  stats(): { readonly queued: number; readonly running: number; readonly paused: boolean } {
+    const running = this.worker.active;
+    return { queued: this.records.size - running, running, paused: this.worker.isPaused };
+  }
+
+  /**
+   * Stops accepting jobs, lets queued and running ones finish within
+   * `shutdownTimeout`, then aborts the rest and records them as
+   * `interrupted` (logging their ids), so no tracker is left showing a
+   * ghost job.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.accepting) return;
+    this.accepting = false;
+    if (this.records.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownTimeout)));
+      await Promise.race([this.drain(), graceOver]);
+      clearTimeout(timer);
+    }
+    const unfinished = [...this.records.values()].filter((record) => !record.isFinal);
+    if (unfinished.length > 0) {
+      this.logger.warn(
+        `Shutting down: ${unfinished.length} job(s) did not finish within ${this.options.shutdownTimeout} ms and were interrupted: ` +
+          unfinished.map((record) => `${record.id} (${record.name})`).join(', '),
+      );
+      await Promise.all(
+        unfinished.map((record) => {
+          const reason = new JobCancelledError(record.id, 'interrupted by application shutdown');
+          this.halt(record, reason);
+          return this.finish(record, 'interrupted', undefined, reason);
+        }),
+      );
+    }
+    this.worker.stop();
+    this.events.complete();
+  }
+
+  private async submit(name: string, fn: (...args: never[]) => unknown, args: readonly unknown[], options: ResolvedJobOptions): Promise<string> {
+    if (!this.accepting) throw new ShuttingDownError();
+    if (this.records.size - this.worker.active >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
+    const record = new JobRecord(`${JOB_ID_PREFIX}${randomUUID()}`, name, fn, args, options);
+    this.records.set(record.id, record);
+    try {
+      // Tracked before it is queued, so an immediate getProgress never misses it.
+      await this.tracker.track(record.id);
+      await this.statuses.saveStatus(record.snapshot());
+    } catch (error) {
+      this.records.delete(record.id);
+      await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
+      this.notifyIfIdle();
+      throw error;
+    }
+    // Shutdown may have interrupted it while the tracker was answering.
+    if (record.state === 'queued') {
+      if (this.isFollowed(record.id)) this.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
+      this.worker.enqueue(record);
+    }
+    return record.id;
+  }
+
+  private async runAttempt(record: JobRecord): Promise<void> {
+    if (record.state !== 'queued') return;
+    record.state = 'running';
+    record.attempts++;
+    record.startedAt = Date.now();
+    await this.saveStatus(record);
+    if (record.state !== 'running') return;
+    if (this.isFollowed(record.id)) {
+      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
+    }
+    const outcome = await this.runner.run(record, record.attempts);
+    record.context = undefined;
+    // Cancelled or interrupted while it ran: already recorded.
+    if (record.state !== 'running') return;
+    if (outcome.ok) return this.finish(record, 'completed', outcome.value);
+    const { attempts } = record.options;
+    this.logger.error(
+      `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${attempts}: ${toJobError(outcome.error).message}`,
+      stackOf(outcome.error),
+    );
+    if (record.attempts < attempts) return this.retryLater(record, toJobError(outcome.error));
+    return this.finish(record, 'failed', undefined, outcome.error);
+  }
+
+  private async retryLater(record: JobRecord, error: JobError): Promise<void> {
+    const delay = backoffDelay(record.options.backoff, record.attempts);
+    record.state = 'queued';
+    record.progressValue = -1;
+    record.progressJson = null;
+    await this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
+    await this.saveStatus(record);
+    if (record.state !== 'queued') return;
+    if (this.isFollowed(record.id)) {
+      this.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error });
+    }
+    record.retryTimer = setTimeout(() => {
+      record.retryTimer = undefined;
+      if (record.state === 'queued') this.worker.enqueue(record);
+    }, delay);
+  }
+
+  /** Takes a job off the worker: out of the backlog, its retry timer cleared, its attempt aborted. */
+  private halt(record: JobRecord, reason: Error): void {
+    this.worker.remove(record);
+    if (record.retryTimer) clearTimeout(record.retryTimer);
+    record.retryTimer = undefined;
+    record.context?.abort(reason);
+  }
+
+  /**
+   * Records a final state: the status first, then the tracker entry removed,
+   * so `getProgress` answers `null` only once everything about the job is
+   * settled.
+   */
+  private async finish(record: JobRecord, state: FinalJobState, value?: unknown, error?: unknown): Promise<void> {
+    record.state = state;
+    record.finishedAt = Date.now();
+    if (state === 'completed') record.result = this.storableResult(record, value);
+    if (error !== undefined) record.error = toJobError(error);
+    const status = record.snapshot();
+    await this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
+    await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
+    this.records.delete(record.id);
+    if (this.isFollowed(record.id)) this.publish(finalEvent(status));
+    const channel = this.channels.get(record.id);
+    if (channel) {
+      this.channels.delete(record.id);
+      channel.complete();
+    }
+    this.notifyIfIdle();
+  }
+
+  private storableResult(record: JobRecord, value: unknown): unknown {
+    if (value === undefined || value === null) return undefined;
+    try {
+      return parseJson(toJson(value, 'the job result'));
+    } catch (error) {
+      this.logger.warn(`Job ${record.id} (${record.name}) completed, but its result is not kept: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private saveStatus(record: JobRecord): Promise<void> {
+    return this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(record.snapshot()));
+  }
+
+  /** A tracker call whose failure must not stop the job or the worker: logged, never thrown. */
+  private async callTracker(operation: string, id: string, call: () => unknown): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      this.logger.error(`Progress tracker ${operation} failed for job ${id}: ${toJobError(error).message}`, stackOf(error));
+    }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.records.size > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private isFollowed(id: string): boolean {
+    return this.events.observed || this.channels.has(id);
+  }
+
+  private publish(event: JobEvent): void {
+    this.events.next(event);
+    this.channels.get(event.id)?.next(event);
+  }
+
+  /**
+   * The job's status now and after every change, completing after its final
+   * status. Jobs of this process are followed through their events; a job
+   * active in another process (a shared tracker) is re-read periodically.
+   */
+  private follow(id: string): Observable<JobStatus> {
+    return new Observable<JobStatus>((subscriber) => {
+      const record = this.records.get(id);
+      if (record) {
+        let channel = this.channels.get(id);
+        if (!channel) this.channels.set(id, (channel = new Subject<JobEvent>()));
+        subscriber.next(record.snapshot());
+        const subscription = channel.subscribe({
+          next: () => subscriber.next(record.snapshot()),
+          complete: () => subscriber.complete(),
+        });
+        return () => {
+          subscription.unsubscribe();
+          if (channel && !channel.observed && this.channels.get(id) === channel) this.channels.delete(id);
+        };
+      }
+      let polling: Subscription | undefined;
+      let last = '';
+      polling = timer(0, REMOTE_POLL_INTERVAL).subscribe(() => {
+        this.getStatus(id).then(
+          (status) => {
+            if (!status) return subscriber.error(new JobNotFoundError(id));
+            const seen = JSON.stringify(status);
+            if (seen !== last) subscriber.next(status);
+            last = seen;
+            if (isFinal(status)) subscriber.complete();
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+      });
+      return () => {
+        polling?.unsubscribe();
+        polling = undefined;
+      };
+    });
+  }
+}
+
+const UNKNOWN_ERROR: JobError = { name: 'Error', message: 'unknown error' };
+
+function isFinal(status: JobStatus): boolean {
+  return status.state !== 'queued' && status.state !== 'running';
+}
+
+function finalEvent(status: JobStatus): JobEvent {
+  const base = { id: status.id, name: status.name, at: status.finishedAt ?? Date.now() };
+  const error = status.error ?? UNKNOWN_ERROR;
+  switch (status.state) {
+    case 'completed':
+      return { ...base, type: 'completed', result: status.result };
+    case 'failed':
+      return { ...base, type: 'failed', error };
+    case 'cancelled':
+      return { ...base, type: 'cancelled', error };
+    default:
+      return { ...base, type: 'interrupted', error };
+  }
+}
+
+function copyProgress(progress: JobProgress): JobProgress {
+  const data = progress.data;
+  return { value: progress.value, data: typeof data === 'object' && data !== null ? structuredClone(data) : (data ?? null) };
+}
+
+function sameProgress(a: JobProgress, b: JobProgress): boolean {
+  return a.value === b.value && JSON.stringify(a.data) === JSON.stringify(b.data);
+}
+
+function assertJobId(id: unknown, method: string): asserts id is string {
+  if (typeof id !== 'string') throw new TypeError(`AsyncJobService.${method} expects a job id string, got ${describeValue(id)}`);
+}

@@ -1,0 +1,1 @@
+export * from './async-job.decorator.js';

@@ -1,0 +1,18 @@
+import { AsyncJobError } from './async-job.error.js';
+import type { JobError } from '../interfaces/job-status.interface.js';
+
+/**
+ * The error `progress$` ends with when its job fails: it carries the failed
+ * job's recorded error (its name and message), which may come from another
+ * process, so the original object is not available.
+ *
+ * @publicApi
+ */
+export class JobFailedError extends AsyncJobError {
+  constructor(
+    readonly jobId: string,
+    readonly failure: JobError,
+  ) {
+    super(`Job ${jobId} failed: ${failure.name}: ${failure.message}`);
+  }
+}

@@ -1,0 +1,52 @@
+import type { Type } from '@nestjs/common';
+import type { ProgressTracker } from '../progress/progress-tracker.interface.js';
+import type { JobOptions } from './job-options.interface.js';
+
+/**
+ * Options of `AsyncJobModule.forRoot()` / `forRootAsync()`. Every option is
+ * validated at bootstrap: a bad value fails start-up with an
+ * `InvalidOptionError` naming the option and the value.
+ *
+ * @publicApi
+ */
+export interface AsyncJobModuleOptions {
+  /** How many jobs run at once. Jobs start in FIFO order. @default 1 */
+  readonly concurrency?: number;
+  /**
+   * Where progress (and, when the tracker supports it, status) is kept: a
+   * tracker instance, or a class the module instantiates through Nest's
+   * injector. @default a `MemoryProgressTracker`
+   */
+  readonly tracker?: ProgressTracker | Type<ProgressTracker>;
+  /** How long, in ms, a finished job's status stays readable. 0 forgets it at once. @default 3_600_000 (1 hour) */
+  readonly retention?: number;
+  /**
+   * Most finished statuses the default memory tracker keeps; the oldest are
+   * forgotten first. Bounds memory however many jobs run. @default 10_000
+   */
+  readonly maxRetained?: number;
+  /**
+   * Most jobs that may wait at once; past it `perform` rejects with a
+   * `QueueFullError`. @default unbounded
+   */
+  readonly maxQueued?: number;
+  /**
+   * Grace period in ms at shutdown: running and queued jobs may finish within
+   * it, then the rest are aborted and recorded as `interrupted`. @default 10_000
+   */
+  readonly shutdownTimeout?: number;
+  /** Start with the worker paused (see `resume()`); jobs queue up but do not run. @default false */
+  readonly paused?: boolean;
+  /** Options applied to every job unless the decorator or the call overrides them. */
+  readonly defaultJobOptions?: JobOptions;
+}
+
+/**
+ * A class that builds the module options, for `forRootAsync({ useClass })`
+ * or `forRootAsync({ useExisting })`.
+ *
+ * @publicApi
+ */
+export interface AsyncJobOptionsFactory {
+  createAsyncJobOptions(): AsyncJobModuleOptions | Promise<AsyncJobModuleOptions>;
+}

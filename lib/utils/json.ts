@@ -1,0 +1,31 @@
+/**
+ * Serialises `value` as JSON, refusing what JSON would silently corrupt
+ * (functions, symbols, NaN and Infinity) and what it cannot hold (bigint,
+ * cycles), with a `TypeError` that says where the bad value sits. Trackers
+ * store this form, so memory and Redis hand back the very same data.
+ */
+export function toJson(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value === undefined ? null : value, function check(this: unknown, key: string, v: unknown) {
+      const type = typeof v;
+      if (type === 'function' || type === 'symbol' || type === 'bigint' || (type === 'number' && !Number.isFinite(v))) {
+        throw new TypeError(`${what} must be JSON-serialisable, but ${key ? `its key ${JSON.stringify(key)}` : 'it'} holds ${describe(v)}`);
+      }
+      return v;
+    });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith(what)) throw error;
+    throw new TypeError(`${what} must be JSON-serialisable: ${(error as Error).message}`);
+  }
+}
+
+/** A deep copy through JSON, for values that passed {@link toJson} or are JSON already. */
+export function parseJson(json: string): unknown {
+  return JSON.parse(json) as unknown;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'function') return `a function (${v.name || 'anonymous'})`;
+  if (typeof v === 'bigint') return `a bigint (${v}n)`;
+  return String(v);
+}

@@ -1,0 +1,59 @@
+import type { JobError, JobState, JobStatus } from '../interfaces/job-status.interface.js';
+import { parseJson } from '../utils/json.js';
+import type { BacklogNode } from './backlog.js';
+import type { JobContext } from './job-context.js';
+import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
+
+/**
+ * The worker's own, mutable record of a job that is active in this process.
+ * Public views of it are {@link JobStatus} snapshots.
+ */
+export class JobRecord implements BacklogNode<JobRecord> {
+  prev?: JobRecord;
+  next?: JobRecord;
+  queued?: boolean;
+
+  state: JobState = 'queued';
+  attempts = 0;
+  startedAt?: number;
+  finishedAt?: number;
+  progressValue = -1;
+  /** Latest progress data as JSON text, parsed only when a status is read. */
+  progressJson: string | null = null;
+  result?: unknown;
+  error?: JobError;
+  /** Set while an attempt runs. */
+  context?: JobContext;
+  retryTimer?: NodeJS.Timeout;
+  readonly enqueuedAt = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly fn: (...args: never[]) => unknown,
+    readonly args: readonly unknown[],
+    readonly options: ResolvedJobOptions,
+  ) {}
+
+  get isFinal(): boolean {
+    return this.state !== 'queued' && this.state !== 'running';
+  }
+
+  snapshot(): JobStatus {
+    const status: {
+      -readonly [K in keyof JobStatus]: JobStatus[K];
+    } = {
+      id: this.id,
+      name: this.name,
+      state: this.state,
+      progress: { value: this.progressValue, data: this.progressJson === null ? null : parseJson(this.progressJson) },
+      attempts: this.attempts,
+      enqueuedAt: this.enqueuedAt,
+    };
+    if (this.startedAt !== undefined) status.startedAt = this.startedAt;
+    if (this.finishedAt !== undefined) status.finishedAt = this.finishedAt;
+    if (this.result !== undefined) status.result = this.result;
+    if (this.error !== undefined) status.error = this.error;
+    return status;
+  }
+}

@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // The sample imports the library by its package name, as a user would.
+    alias: { 'nestjs-asyncjob': fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+  },
+  // esbuild cannot emit decorator metadata, which Nest's injection by type needs.
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  test: {
+    include: ['test/**/*.spec.ts'],
+    setupFiles: ['reflect-metadata'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
