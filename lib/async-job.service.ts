@@ -4,7 +4,6 @@ import {
   Observable,
   Subject,
   type Subscription,
-  distinctUntilChanged,
   filter,
   firstValueFrom,
   take,
@@ -27,7 +26,7 @@ import { WaitTimeoutError } from './errors/wait-timeout.error.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type { JobMethodArgs, JobMethodName } from './interfaces/job-method.types.js';
 import type { PerformOptions } from './interfaces/job-options.interface.js';
-import type { FinalJobState, JobError, JobProgress, JobStatus } from './interfaces/job-status.interface.js';
+import type { FinalJobState, JobError, JobProgress, JobState, JobStatus } from './interfaces/job-status.interface.js';
 import type { RunningJob } from './interfaces/running-job.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
@@ -63,6 +62,8 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   /** Per-job event streams, only for jobs someone follows. */
   private readonly channels = new Map<string, Subject<JobEvent>>();
   private idleWaiters: Array<() => void> = [];
+  /** Records in state `running`; the worker's own count lags behind by the bookkeeping after each attempt. */
+  private running = 0;
   private accepting = true;
 
   /**
@@ -219,21 +220,20 @@ export class AsyncJobService implements BeforeApplicationShutdown {
    */
   progress$(id: string): Observable<JobProgress> {
     assertJobId(id, 'progress$');
-    return new Observable<JobProgress>((subscriber) =>
-      this.follow(id)
-        .pipe(distinctUntilChanged((a, b) => a.state === b.state && sameProgress(a.progress, b.progress)))
-        .subscribe({
-          next: (status) => {
-            if (status.state === 'failed') return subscriber.error(new JobFailedError(id, status.error ?? UNKNOWN_ERROR));
-            if (status.state === 'cancelled' || status.state === 'interrupted') {
-              return subscriber.error(new JobCancelledError(id, status.state));
-            }
-            subscriber.next(status.progress);
-            if (status.state === 'completed') subscriber.complete();
-          },
-          error: (error: unknown) => subscriber.error(error),
-        }),
-    );
+    return new Observable<JobProgress>((subscriber) => {
+      let last: JobProgress | undefined;
+      return this.follow(id).subscribe({
+        next: (status) => {
+          if (status.state === 'failed') return subscriber.error(new JobFailedError(id, status.error ?? UNKNOWN_ERROR));
+          if (status.state === 'cancelled' || status.state === 'interrupted') {
+            return subscriber.error(new JobCancelledError(id, status.state));
+          }
+          if (!last || !sameProgress(last, status.progress)) subscriber.next((last = status.progress));
+          if (status.state === 'completed') subscriber.complete();
+        },
+        error: (error: unknown) => subscriber.error(error),
+      });
+    });
   }
 
   /**
@@ -270,8 +270,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
 
   /** How many of this process's jobs wait and run now: for health checks and metrics. */
   stats(): { readonly queued: number; readonly running: number; readonly paused: boolean } {
-    const running = this.worker.active;
-    return { queued: this.records.size - running, running, paused: this.worker.isPaused };
+    return { queued: this.records.size - this.running, running: this.running, paused: this.worker.isPaused };
   }
 
   /**
@@ -309,7 +308,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
 
   private async submit(name: string, fn: (...args: never[]) => unknown, args: readonly unknown[], options: ResolvedJobOptions): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
-    if (this.records.size - this.worker.active >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
+    if (this.records.size - this.running >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
     const record = new JobRecord(`${JOB_ID_PREFIX}${randomUUID()}`, name, fn, args, options);
     this.records.set(record.id, record);
     try {
@@ -323,7 +322,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
       throw error;
     }
     // Shutdown may have interrupted it while the tracker was answering.
-    if (record.state === 'queued') {
+    if (record.is('queued')) {
       if (this.isFollowed(record.id)) this.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
       this.worker.enqueue(record);
     }
@@ -332,18 +331,18 @@ export class AsyncJobService implements BeforeApplicationShutdown {
 
   private async runAttempt(record: JobRecord): Promise<void> {
     if (record.state !== 'queued') return;
-    record.state = 'running';
+    this.setState(record, 'running');
     record.attempts++;
     record.startedAt = Date.now();
     await this.saveStatus(record);
-    if (record.state !== 'running') return;
+    if (!record.is('running')) return;
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
     }
     const outcome = await this.runner.run(record, record.attempts);
     record.context = undefined;
     // Cancelled or interrupted while it ran: already recorded.
-    if (record.state !== 'running') return;
+    if (!record.is('running')) return;
     if (outcome.ok) return this.finish(record, 'completed', outcome.value);
     const { attempts } = record.options;
     this.logger.error(
@@ -356,18 +355,18 @@ export class AsyncJobService implements BeforeApplicationShutdown {
 
   private async retryLater(record: JobRecord, error: JobError): Promise<void> {
     const delay = backoffDelay(record.options.backoff, record.attempts);
-    record.state = 'queued';
+    this.setState(record, 'queued');
     record.progressValue = -1;
     record.progressJson = null;
     await this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
     await this.saveStatus(record);
-    if (record.state !== 'queued') return;
+    if (!record.is('queued')) return;
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error });
     }
     record.retryTimer = setTimeout(() => {
       record.retryTimer = undefined;
-      if (record.state === 'queued') this.worker.enqueue(record);
+      if (record.is('queued')) this.worker.enqueue(record);
     }, delay);
   }
 
@@ -385,7 +384,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
    * settled.
    */
   private async finish(record: JobRecord, state: FinalJobState, value?: unknown, error?: unknown): Promise<void> {
-    record.state = state;
+    this.setState(record, state);
     record.finishedAt = Date.now();
     if (state === 'completed') record.result = this.storableResult(record, value);
     if (error !== undefined) record.error = toJobError(error);
@@ -400,6 +399,12 @@ export class AsyncJobService implements BeforeApplicationShutdown {
       channel.complete();
     }
     this.notifyIfIdle();
+  }
+
+  private setState(record: JobRecord, state: JobState): void {
+    if (record.state === 'running') this.running--;
+    if (state === 'running') this.running++;
+    record.state = state;
   }
 
   private storableResult(record: JobRecord, value: unknown): unknown {

@@ -35,6 +35,11 @@ export class JobRecord implements BacklogNode<JobRecord> {
     readonly options: ResolvedJobOptions,
   ) {}
 
+  /** A method rather than a comparison, so TypeScript does not keep a narrowed state across awaits. */
+  is(state: JobState): boolean {
+    return this.state === state;
+  }
+
   get isFinal(): boolean {
     return this.state !== 'queued' && this.state !== 'running';
   }
