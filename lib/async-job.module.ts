@@ -1,8 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { AsyncJobExplorer } from './async-job.explorer.js';
-import { ConfigurableAsyncJobModule } from './async-job.module-definition.js';
+import { ConfigurableAsyncJobModule, type AsyncJobModuleRootOptions } from './async-job.module-definition.js';
 import { progressTrackerProvider, resolvedOptionsProvider } from './async-job.providers.js';
 import { JobRegistry } from './async-job.registry.js';
 import { AsyncJobService } from './async-job.service.js';
@@ -26,4 +26,9 @@ import { AsyncJobService } from './async-job.service.js';
   providers: [resolvedOptionsProvider, progressTrackerProvider, JobRegistry, AsyncJobExplorer, AsyncJobService],
   exports: [AsyncJobService, PROGRESS_TRACKER],
 })
-export class AsyncJobModule extends ConfigurableAsyncJobModule {}
+export class AsyncJobModule extends ConfigurableAsyncJobModule {
+  /** Registers the module; every option has a default, so `forRoot()` alone is enough. */
+  static override forRoot(options: AsyncJobModuleRootOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

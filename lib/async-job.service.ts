@@ -248,7 +248,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     if (!record || record.isFinal) return false;
     const reason = new JobCancelledError(id, 'cancelled');
     this.halt(record, reason);
-    await this.finish(record, 'cancelled', undefined, reason);
+    await this.finish(record, 'cancelled', { error: reason });
     return true;
   }
 
@@ -268,9 +268,13 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     this.worker.resume();
   }
 
-  /** How many of this process's jobs wait and run now: for health checks and metrics. */
-  stats(): { readonly queued: number; readonly running: number; readonly paused: boolean } {
-    return { queued: this.records.size - this.running, running: this.running, paused: this.worker.isPaused };
+  /**
+   * How many of this process's jobs wait and run now, whether the worker is
+   * paused, and whether jobs are accepted (false once shutdown has begun):
+   * for health checks and metrics.
+   */
+  stats(): { readonly queued: number; readonly running: number; readonly paused: boolean; readonly accepting: boolean } {
+    return { queued: this.records.size - this.running, running: this.running, paused: this.worker.isPaused, accepting: this.accepting };
   }
 
   /**
@@ -298,7 +302,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
         unfinished.map((record) => {
           const reason = new JobCancelledError(record.id, 'interrupted by application shutdown');
           this.halt(record, reason);
-          return this.finish(record, 'interrupted', undefined, reason);
+          return this.finish(record, 'interrupted', { error: reason });
         }),
       );
     }
@@ -343,14 +347,14 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     record.context = undefined;
     // Cancelled or interrupted while it ran: already recorded.
     if (!record.is('running')) return;
-    if (outcome.ok) return this.finish(record, 'completed', outcome.value);
+    if (outcome.ok) return this.finish(record, 'completed', { result: outcome.value });
     const { attempts } = record.options;
     this.logger.error(
       `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${attempts}: ${toJobError(outcome.error).message}`,
       stackOf(outcome.error),
     );
     if (record.attempts < attempts) return this.retryLater(record, toJobError(outcome.error));
-    return this.finish(record, 'failed', undefined, outcome.error);
+    return this.finish(record, 'failed', { error: outcome.error });
   }
 
   private async retryLater(record: JobRecord, error: JobError): Promise<void> {
@@ -383,11 +387,11 @@ export class AsyncJobService implements BeforeApplicationShutdown {
    * so `getProgress` answers `null` only once everything about the job is
    * settled.
    */
-  private async finish(record: JobRecord, state: FinalJobState, value?: unknown, error?: unknown): Promise<void> {
+  private async finish(record: JobRecord, state: FinalJobState, outcome: { result: unknown } | { error: unknown }): Promise<void> {
     this.setState(record, state);
     record.finishedAt = Date.now();
-    if (state === 'completed') record.result = this.storableResult(record, value);
-    if (error !== undefined) record.error = toJobError(error);
+    if ('result' in outcome) record.result = this.storableResult(record, outcome.result);
+    else record.error = toJobError(outcome.error);
     const status = record.snapshot();
     await this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
     await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));

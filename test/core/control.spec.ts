@@ -225,7 +225,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
     jobs.pause();
     let done = 0;
     for (let i = 0; i < 5; i++) await jobs.perform(() => void done++);
-    expect(jobs.stats()).toEqual({ queued: 5, running: 0, paused: true });
+    expect(jobs.stats()).toEqual({ queued: 5, running: 0, paused: true, accepting: true });
     let drained = false;
     const drain = jobs.drain().then(() => (drained = true));
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -234,6 +234,6 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
     jobs.resume();
     await drain;
     expect(done).toBe(5);
-    expect(jobs.stats()).toEqual({ queued: 0, running: 0, paused: false });
+    expect(jobs.stats()).toEqual({ queued: 0, running: 0, paused: false, accepting: true });
   });
 });

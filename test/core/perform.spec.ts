@@ -63,7 +63,7 @@ describe('perform', () => {
     const perform = app.jobs.perform as (fn: unknown) => Promise<string>;
     await expect(perform.call(app.jobs, value)).rejects.toThrow(TypeError);
     await expect(perform.call(app.jobs, value)).rejects.toThrow(message);
-    expect(app.jobs.stats()).toEqual({ queued: 0, running: 0, paused: false });
+    expect(app.jobs.stats()).toEqual({ queued: 0, running: 0, paused: false, accepting: true });
   });
 
   it('rejects bad per-job options with an error naming the option', async () => {
