@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ASYNC_JOB_MODULE_OPTIONS,
@@ -54,6 +54,18 @@ class FeatureService {
 
 @Module({ providers: [FeatureService] })
 class FeatureModule {}
+
+/** Queues a job on a paused worker and tells whether `tracker` recorded it as tracked. */
+async function tracksQueuedJob(moduleRef: TestingModule, tracker: Pick<ProgressTracker, 'getProgress'>): Promise<boolean> {
+  await moduleRef.init();
+  const jobs = moduleRef.get(AsyncJobService);
+  jobs.pause();
+  const id = await jobs.perform(() => undefined);
+  const progress = await tracker.getProgress(id);
+  jobs.resume();
+  await moduleRef.close();
+  return progress?.value === -1 && progress.data === null;
+}
 
 async function runOne(jobs: AsyncJobService): Promise<void> {
   const id = await jobs.perform(() => 'ok');
@@ -139,28 +151,16 @@ describe('AsyncJobModule', () => {
   it('uses a tracker instance given in the options, exposed under PROGRESS_TRACKER', async () => {
     const tracker = new MemoryProgressTracker();
     const moduleRef = await Test.createTestingModule({ imports: [AsyncJobModule.forRoot({ tracker })] }).compile();
-    await moduleRef.init();
     expect(moduleRef.get(PROGRESS_TRACKER)).toBe(tracker);
-    const jobs = moduleRef.get(AsyncJobService);
-    jobs.pause();
-    const id = await jobs.perform(() => undefined);
-    expect(tracker.getProgress(id)).toEqual({ value: -1, data: null });
-    jobs.resume();
-    await moduleRef.close();
+    expect(await tracksQueuedJob(moduleRef, tracker)).toBe(true);
   });
 
   it('builds a tracker class through the injector and calls its shutdown hook', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AsyncJobModule.forRoot({ tracker: InjectedTracker, concurrency: 2 })] }).compile();
-    await moduleRef.init();
     const tracker = moduleRef.get<InjectedTracker>(PROGRESS_TRACKER);
     expect(tracker).toBeInstanceOf(InjectedTracker);
     expect(tracker.options).toMatchObject({ concurrency: 2 });
-    const jobs = moduleRef.get(AsyncJobService);
-    jobs.pause();
-    const id = await jobs.perform(() => undefined);
-    expect(tracker.inner.getProgress(id)).toEqual({ value: -1, data: null });
-    jobs.resume();
-    await moduleRef.close();
+    expect(await tracksQueuedJob(moduleRef, tracker.inner)).toBe(true);
     expect(tracker.closed).toBe(true);
   });
 
@@ -170,13 +170,7 @@ describe('AsyncJobModule', () => {
       .overrideProvider(PROGRESS_TRACKER)
       .useValue(tracker)
       .compile();
-    await moduleRef.init();
-    const jobs = moduleRef.get(AsyncJobService);
-    jobs.pause();
-    const id = await jobs.perform(() => undefined);
-    expect(tracker.getProgress(id)).toEqual({ value: -1, data: null });
-    jobs.resume();
-    await moduleRef.close();
+    expect(await tracksQueuedJob(moduleRef, tracker)).toBe(true);
   });
 
   it('keeps two applications in one process apart: no shared state', async () => {
