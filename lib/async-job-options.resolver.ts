@@ -1,14 +1,19 @@
 import type { Type } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
 import type { BackoffOptions, JobOptions } from './interfaces/job-options.interface.js';
+import type { JobTransactionOptions } from './interfaces/job-transaction-options.interface.js';
 import type { ProgressTracker } from './progress/progress-tracker.interface.js';
+import { resolveDataSourceOption, resolveTransactionOption } from './typeorm/typeorm-options.js';
 
 /** Job options with every default filled in. */
 export interface ResolvedJobOptions {
   readonly timeout?: number;
   readonly attempts: number;
   readonly backoff: Required<BackoffOptions>;
+  /** Absent: a transaction at the default isolation level, when there is a DataSource. */
+  readonly transaction?: false | JobTransactionOptions;
 }
 
 /** Module options, validated, with every default filled in. */
@@ -21,6 +26,7 @@ export interface ResolvedModuleOptions {
   readonly shutdownTimeout: number;
   readonly paused: boolean;
   readonly defaultJobOptions: ResolvedJobOptions;
+  readonly dataSource?: DataSource;
 }
 
 const MODULE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AsyncJobModuleOptions>([
@@ -32,8 +38,9 @@ const MODULE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AsyncJobModuleOpt
   'shutdownTimeout',
   'paused',
   'defaultJobOptions',
+  'dataSource',
 ]);
-const JOB_OPTION_NAMES: ReadonlySet<string> = new Set(['timeout', 'attempts', 'backoff', 'name']);
+const JOB_OPTION_NAMES: ReadonlySet<string> = new Set(['timeout', 'attempts', 'backoff', 'transaction', 'name']);
 const BACKOFF_OPTION_NAMES: ReadonlySet<string> = new Set(['delay', 'factor', 'maxDelay']);
 
 const DEFAULT_BACKOFF: Required<BackoffOptions> = { delay: 1000, factor: 2, maxDelay: 3_600_000 };
@@ -62,6 +69,7 @@ export function resolveModuleOptions(options: AsyncJobModuleOptions | undefined)
     shutdownTimeout: duration('shutdownTimeout', raw.shutdownTimeout, 10_000),
     paused: raw.paused ?? false,
     defaultJobOptions: resolveJobOptions(raw.defaultJobOptions, NO_JOB_OPTIONS, 'defaultJobOptions.'),
+    dataSource: resolveDataSourceOption(raw.dataSource),
   };
 }
 
@@ -88,7 +96,9 @@ export function resolveJobOptions(options: JobOptions | undefined, base: Resolve
       maxDelay: given.maxDelay === undefined ? base.backoff.maxDelay : duration(`${prefix}backoff.maxDelay`, given.maxDelay, 0),
     };
   }
-  return timeout === undefined ? { attempts, backoff } : { timeout, attempts, backoff };
+  const resolved: ResolvedJobOptions = timeout === undefined ? { attempts, backoff } : { timeout, attempts, backoff };
+  const transaction = resolveTransactionOption(`${prefix}transaction`, options.transaction, base.transaction);
+  return transaction === undefined ? resolved : { ...resolved, transaction };
 }
 
 /** Delay before retry number `retry` (1 for the first retry). */

@@ -11,6 +11,7 @@ import {
   timeout as rxTimeout,
   timer,
 } from 'rxjs';
+import type { EntityManager, QueryRunner } from 'typeorm';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { JOB_ID_PREFIX, RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
@@ -22,18 +23,25 @@ import { JobNotFoundError } from './errors/job-not-found.error.js';
 import { NotInJobError } from './errors/not-in-job.error.js';
 import { QueueFullError } from './errors/queue-full.error.js';
 import { ShuttingDownError } from './errors/shutting-down.error.js';
+import { TrackerUnavailableError } from './errors/tracker-unavailable.error.js';
 import { WaitTimeoutError } from './errors/wait-timeout.error.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type { JobMethodArgs, JobMethodName } from './interfaces/job-method.types.js';
 import type { PerformOptions } from './interfaces/job-options.interface.js';
 import type { FinalJobState, JobError, JobProgress, JobState, JobStatus } from './interfaces/job-status.interface.js';
 import type { RunningJob } from './interfaces/running-job.interface.js';
+import type { TimedQueryOptions } from './interfaces/timed-query-options.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
+import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
+import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
+import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
+import { timedQuery as runTimedQuery } from './typeorm/timed-query.js';
 import { describeValue } from './utils/describe-value.js';
 import { stackOf, toJobError } from './utils/job-error.js';
 import { parseJson, toJson } from './utils/json.js';
+import type { JobGate } from './worker/job-gate.js';
 import { JobRecord } from './worker/job-record.js';
 import { JobRunner } from './worker/job-runner.js';
 import { JobWorker } from './worker/job-worker.js';
@@ -53,7 +61,9 @@ const REMOTE_POLL_INTERVAL = 250;
 @Injectable()
 export class AsyncJobService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('AsyncJob');
-  private readonly runner = new JobRunner();
+  private readonly runner: JobRunner;
+  /** Each job's database transaction; only with a `dataSource`. */
+  private readonly transactions?: JobTransactions;
   private readonly worker: JobWorker<JobRecord>;
   private readonly statuses: JobStatusStore;
   /** Jobs of this process that have not finished: queued, running or waiting to retry. */
@@ -65,6 +75,10 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   /** Records in state `running`; the worker's own count lags behind by the bookkeeping after each attempt. */
   private running = 0;
   private accepting = true;
+  /** Aborted as shutdown ends: stops a `timedQuery` waiting outside any job. */
+  private readonly stopping = new AbortController();
+  /** The tracker's store is unreachable: logged once when it starts, once when it ends. */
+  private trackerDown = false;
 
   /**
    * Lifecycle events (queued, started, progress, retrying, completed,
@@ -81,6 +95,10 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     // A tracker that keeps only progress still gets statuses, kept here.
     this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
     this.worker = new JobWorker(options.concurrency, (record) => this.runAttempt(record), { paused: options.paused });
+    this.transactions = options.dataSource
+      ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)
+      : undefined;
+    this.runner = new JobRunner(this.transactions);
   }
 
   /**
@@ -94,15 +112,9 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     return this.performWith({}, fn, ...args);
   }
 
-  /** {@link perform} with per-job options: name, timeout, attempts, backoff. */
-  async performWith<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, ...args: A): Promise<string> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
-    }
-    const jobOptions = resolveJobOptions(options, this.options.defaultJobOptions);
-    const name = options.name ?? (fn.name || 'anonymous');
-    if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
-    return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions);
+  /** {@link perform} with per-job options: name, timeout, attempts, backoff, transaction. */
+  performWith<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, ...args: A): Promise<string> {
+    return this.performGated(options, fn, args);
   }
 
   /**
@@ -116,17 +128,110 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   }
 
   /** {@link start} with per-call options over the decorator's. */
-  async startWith<T, K extends JobMethodName<T>>(
+  startWith<T, K extends JobMethodName<T>>(
     options: Omit<PerformOptions, 'name'>,
     type: Type<T>,
     method: K,
     ...args: JobMethodArgs<T, K>
   ): Promise<string> {
-    const definition = this.registry.get(type, method);
-    const jobOptions = resolveJobOptions(options, definition.options);
-    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
-    const fn = (...jobArgs: never[]): unknown => instance[definition.methodName]!(...jobArgs);
-    return this.submit(definition.name, fn, args, jobOptions);
+    return this.startGated(options, type, method, args);
+  }
+
+  /**
+   * Like {@link perform}, but the job enters the queue only once the
+   * transaction of `trx` commits: `trx` is the caller's TypeORM QueryRunner,
+   * or the EntityManager bound to it (as `dataSource.transaction()` passes).
+   * If that transaction rolls back, or the QueryRunner is released without
+   * committing, the job never runs and is recorded `cancelled`, its error
+   * saying why. Resolves to the id at once, while the job waits (`queued`).
+   * Rejects with a `NoTransactionError` when `trx` is not inside an active
+   * transaction. Needs no `dataSource` option: the transaction is the caller's.
+   */
+  performAfterCommit<A extends unknown[]>(trx: TransactionHandle, fn: (...args: A) => unknown, ...args: A): Promise<string> {
+    return this.performAfterCommitWith(trx, {}, fn, ...args);
+  }
+
+  /** {@link performAfterCommit} with per-job options. */
+  async performAfterCommitWith<A extends unknown[]>(
+    trx: TransactionHandle,
+    options: PerformOptions,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): Promise<string> {
+    // Registered now, before any await, so a commit that follows at once is seen.
+    const gate = afterCommitGate(trx, 'performAfterCommit');
+    try {
+      return await this.performGated(options, fn, args, gate);
+    } catch (error) {
+      gate.abandon();
+      throw error;
+    }
+  }
+
+  /** {@link start} an `@AsyncJob` method once the transaction of `trx` commits, as {@link performAfterCommit} does. */
+  startAfterCommit<T, K extends JobMethodName<T>>(trx: TransactionHandle, type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
+    return this.startAfterCommitWith(trx, {}, type, method, ...args);
+  }
+
+  /** {@link startAfterCommit} with per-call options over the decorator's. */
+  async startAfterCommitWith<T, K extends JobMethodName<T>>(
+    trx: TransactionHandle,
+    options: Omit<PerformOptions, 'name'>,
+    type: Type<T>,
+    method: K,
+    ...args: JobMethodArgs<T, K>
+  ): Promise<string> {
+    const gate = afterCommitGate(trx, 'startAfterCommit');
+    try {
+      return await this.startGated(options, type, method, args, gate);
+    } catch (error) {
+      gate.abandon();
+      throw error;
+    }
+  }
+
+  /**
+   * The running job's transactional TypeORM EntityManager: what it reads and
+   * writes through it is committed when the job succeeds and rolled back
+   * when it throws, rejects, times out or is cancelled. The first call of an
+   * attempt starts the transaction (taking a connection from the pool); a job
+   * that never calls it takes none. Rejects with a `NoTransactionError`
+   * without a `dataSource`, outside a job, with `transaction: false`, or once
+   * the attempt is over.
+   */
+  entityManager(): Promise<EntityManager> {
+    return jobQueryRunner(this.transactions, this.runner.current(), 'entityManager').then((queryRunner) => queryRunner.manager);
+  }
+
+  /**
+   * The running job's QueryRunner, inside its transaction (see
+   * {@link entityManager}): for raw SQL or savepoints. The module commits,
+   * rolls back and releases it; do not.
+   */
+  queryRunner(): Promise<QueryRunner> {
+    return jobQueryRunner(this.transactions, this.runner.current(), 'queryRunner');
+  }
+
+  /**
+   * Runs `query` until it finds something: after `initialDelay` (1 s), then
+   * while it returns `null`, `undefined` or an empty array, again every
+   * `interval` (6 s), at most `retries` (10) more times: 61 s at worst.
+   * Resolves to what it found, or `null` (rejects with a
+   * `TimedQueryTimeoutError` with `throwOnTimeout`). Waits on timers, so
+   * other jobs go on; inside a job it stops as soon as the job is cancelled,
+   * times out or is interrupted by shutdown, rejecting with that reason (a
+   * `ShuttingDownError` outside a job, once shutdown is over).
+   *
+   * Inside a job, query through `entityManager()`: its transaction runs at
+   * READ COMMITTED by default, so each try sees rows committed since the
+   * last. Prefer {@link performAfterCommit}, which makes the wait needless.
+   */
+  timedQuery<T>(query: () => T | PromiseLike<T>, options: TimedQueryOptions & { readonly throwOnTimeout: true }): Promise<NonNullable<T>>;
+  timedQuery<T>(query: () => T | PromiseLike<T>, options?: TimedQueryOptions): Promise<NonNullable<T> | null>;
+  timedQuery<T>(query: () => T | PromiseLike<T>, options?: TimedQueryOptions): Promise<NonNullable<T> | null> {
+    const context = this.runner.current();
+    this.transactions?.warnIfSnapshot(context);
+    return runTimedQuery(query, options, [context ? context.signal : this.stopping.signal]);
   }
 
   /**
@@ -246,6 +351,12 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     assertJobId(id, 'cancel');
     const record = this.records.get(id);
     if (!record || record.isFinal) return false;
+    // An attempt that has its outcome is committing or rolling back: it ends as it ended.
+    if (record.context && !record.context.isActive) {
+      await record.context.done;
+      // Recorded by now: final, or queued for a retry, which can still be cancelled.
+      if (record.isFinal) return false;
+    }
     const reason = new JobCancelledError(id, 'cancelled');
     this.halt(record, reason);
     await this.finish(record, 'cancelled', { error: reason });
@@ -306,11 +417,37 @@ export class AsyncJobService implements BeforeApplicationShutdown {
         }),
       );
     }
+    this.stopping.abort(new ShuttingDownError());
     this.worker.stop();
     this.events.complete();
   }
 
-  private async submit(name: string, fn: (...args: never[]) => unknown, args: readonly unknown[], options: ResolvedJobOptions): Promise<string> {
+  private async performGated<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, args: A, gate?: JobGate): Promise<string> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
+    }
+    const jobOptions = resolveJobOptions(options, this.options.defaultJobOptions);
+    const name = options.name ?? (fn.name || 'anonymous');
+    if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
+    return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions, gate);
+  }
+
+  private async startGated<T>(options: Omit<PerformOptions, 'name'>, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
+    const definition = this.registry.get(type, method);
+    const jobOptions = resolveJobOptions(options, definition.options);
+    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
+    const fn = (...jobArgs: never[]): unknown => instance[definition.methodName]!(...jobArgs);
+    return this.submit(definition.name, fn, args, jobOptions, gate);
+  }
+
+  /** With a `gate`, the tracked job waits for it rather than entering the queue. */
+  private async submit(
+    name: string,
+    fn: (...args: never[]) => unknown,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    gate?: JobGate,
+  ): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     if (this.records.size - this.running >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
     const record = new JobRecord(`${JOB_ID_PREFIX}${randomUUID()}`, name, fn, args, options);
@@ -328,9 +465,22 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     // Shutdown may have interrupted it while the tracker was answering.
     if (record.is('queued')) {
       if (this.isFollowed(record.id)) this.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
-      this.worker.enqueue(record);
+      if (gate) gate.attach(record.id, () => this.enqueueGated(record), (reason) => this.dropGated(record, reason));
+      else this.worker.enqueue(record);
+    } else {
+      gate?.abandon();
     }
     return record.id;
+  }
+
+  /** A job held back by a gate (its transaction committed) enters the queue. */
+  private enqueueGated(record: JobRecord): void {
+    if (record.is('queued')) this.worker.enqueue(record);
+  }
+
+  /** A job held back by a gate (its transaction rolled back) never runs. */
+  private async dropGated(record: JobRecord, reason: Error): Promise<void> {
+    if (!record.isFinal) await this.finish(record, 'cancelled', { error: reason });
   }
 
   private async runAttempt(record: JobRecord): Promise<void> {
@@ -389,6 +539,9 @@ export class AsyncJobService implements BeforeApplicationShutdown {
    */
   private async finish(record: JobRecord, state: FinalJobState, outcome: { result: unknown } | { error: unknown }): Promise<void> {
     this.setState(record, state);
+    // A running attempt (cancel, shutdown) ends its transaction first: rolled back and released.
+    const attempt = record.context;
+    if (attempt) await attempt.done;
     record.finishedAt = Date.now();
     if ('result' in outcome) record.result = this.storableResult(record, outcome.result);
     else record.error = toJobError(outcome.error);
@@ -429,7 +582,18 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   private async callTracker(operation: string, id: string, call: () => unknown): Promise<void> {
     try {
       await call();
+      if (this.trackerDown) {
+        this.trackerDown = false;
+        this.logger.log('Progress tracker is available again');
+      }
     } catch (error) {
+      // An outage fails every call: one line when it starts, not one per call.
+      if (error instanceof TrackerUnavailableError) {
+        if (this.trackerDown) return;
+        this.trackerDown = true;
+        this.logger.error(`${error.message} (${operation} for job ${id}); jobs go on, further failures are not logged until it is back`);
+        return;
+      }
       this.logger.error(`Progress tracker ${operation} failed for job ${id}: ${toJobError(error).message}`, stackOf(error));
     }
   }
@@ -453,7 +617,8 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   /**
    * The job's status now and after every change, completing after its final
    * status. Jobs of this process are followed through their events; a job
-   * active in another process (a shared tracker) is re-read periodically.
+   * active in another process (a shared tracker) is re-read on each change
+   * the tracker announces (when it is a JobChangeFeed), or periodically.
    */
   private follow(id: string): Observable<JobStatus> {
     return new Observable<JobStatus>((subscriber) => {
@@ -473,17 +638,42 @@ export class AsyncJobService implements BeforeApplicationShutdown {
       }
       let polling: Subscription | undefined;
       let last = '';
+      const emit = (status: JobStatus | null): void => {
+        if (!status) return subscriber.error(new JobNotFoundError(id));
+        const seen = JSON.stringify(status);
+        if (seen !== last) subscriber.next(status);
+        last = seen;
+        if (isFinal(status)) subscriber.complete();
+      };
+      if (isJobChangeFeed(this.tracker) && isJobStatusStore(this.tracker)) {
+        // One read at a time; changes announced during a read cause exactly one more.
+        let reading = false;
+        let again = false;
+        const read = (): void => {
+          if (subscriber.closed) return;
+          if (reading) {
+            again = true;
+            return;
+          }
+          reading = true;
+          this.getStatus(id).then(
+            (status) => {
+              reading = false;
+              emit(status);
+              if (again) {
+                again = false;
+                read();
+              }
+            },
+            (error: unknown) => subscriber.error(error),
+          );
+        };
+        const unwatch = this.tracker.watch(id, read);
+        read();
+        return unwatch;
+      }
       polling = timer(0, REMOTE_POLL_INTERVAL).subscribe(() => {
-        this.getStatus(id).then(
-          (status) => {
-            if (!status) return subscriber.error(new JobNotFoundError(id));
-            const seen = JSON.stringify(status);
-            if (seen !== last) subscriber.next(status);
-            last = seen;
-            if (isFinal(status)) subscriber.complete();
-          },
-          (error: unknown) => subscriber.error(error),
-        );
+        this.getStatus(id).then(emit, (error: unknown) => subscriber.error(error));
       });
       return () => {
         polling?.unsubscribe();

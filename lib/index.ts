@@ -11,3 +11,7 @@ export * from './errors/index.js';
 export * from './interfaces/index.js';
 export { MemoryProgressTracker, type MemoryProgressTrackerOptions } from './progress/memory-progress-tracker.js';
 export type { Awaitable, JobStatusStore, ProgressTracker } from './progress/progress-tracker.interface.js';
+export type { TransactionHandle } from './typeorm/after-commit.js';
+export type { JobChangeFeed } from './progress/job-change-feed.interface.js';
+export { RedisProgressTracker } from './progress/redis-progress-tracker.js';
+export type { RedisProgressTrackerOptions } from './progress/redis/redis-progress-tracker-options.interface.js';

@@ -1,4 +1,5 @@
 export * from './async-job.error.js';
+export * from './commit-failed.error.js';
 export * from './duplicate-job-name.error.js';
 export * from './invalid-option.error.js';
 export * from './job-cancelled.error.js';
@@ -6,7 +7,10 @@ export * from './job-failed.error.js';
 export * from './job-not-found.error.js';
 export * from './job-not-registered.error.js';
 export * from './job-timeout.error.js';
+export * from './no-transaction.error.js';
 export * from './not-in-job.error.js';
 export * from './queue-full.error.js';
 export * from './shutting-down.error.js';
+export * from './timed-query-timeout.error.js';
+export * from './tracker-unavailable.error.js';
 export * from './wait-timeout.error.js';

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import type { ProgressTracker } from '../progress/progress-tracker.interface.js';
 import type { JobOptions } from './job-options.interface.js';
 
@@ -39,6 +40,14 @@ export interface AsyncJobModuleOptions {
   readonly paused?: boolean;
   /** Options applied to every job unless the decorator or the call overrides them. */
   readonly defaultJobOptions?: JobOptions;
+  /**
+   * A TypeORM DataSource (typeorm is an optional peer dependency): each job
+   * then gets its own transaction, reachable inside it through
+   * `entityManager()`, committed when it succeeds and rolled back when it
+   * fails. With `@nestjs/typeorm`, use `forRootAsync({ inject: [DataSource],
+   * useFactory: (dataSource) => ({ dataSource }) })`. @default none
+   */
+  readonly dataSource?: DataSource;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { JobTransactionOptions } from './job-transaction-options.interface.js';
+
 /**
  * Exponential backoff between attempts: the n-th retry waits
  * `delay * factor ** (n - 1)` milliseconds, capped at `maxDelay`.
@@ -29,6 +31,14 @@ export interface JobOptions {
   readonly attempts?: number;
   /** Delay between attempts. @default `{ delay: 1000, factor: 2 }` */
   readonly backoff?: BackoffOptions;
+  /**
+   * The job's database transaction, when the module has a `dataSource`:
+   * `false` for none (`entityManager()` then throws), or its isolation level.
+   * Each attempt opens its transaction on first use, commits it when the
+   * job succeeds and rolls it back when it fails.
+   * @default `{}`: a transaction at the default isolation level
+   */
+  readonly transaction?: false | JobTransactionOptions;
 }
 
 /**

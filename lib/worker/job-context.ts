@@ -11,6 +11,11 @@ export class JobContext implements RunningJob {
   private abortReason?: Error;
   private settled = false;
   private onAbort?: (reason: Error) => void;
+  /**
+   * Resolves once the attempt is over: its outcome known and its transaction,
+   * if any, committed or rolled back and released. Set by the runner.
+   */
+  done: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly record: JobRecord,

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { JobTimeoutError } from '../errors/job-timeout.error.js';
+import type { AttemptScope } from './attempt-scope.js';
 import { JobContext } from './job-context.js';
 import type { JobRecord } from './job-record.js';
 
@@ -11,21 +12,29 @@ export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { 
  * settles as soon as the function settles, the attempt times out, or the
  * context is aborted (cancel, shutdown), whichever comes first. It never
  * rejects: every way a function can fail becomes an outcome.
+ *
+ * With a `scope` (the job's database transaction), the outcome is handed on
+ * only once the scope has closed (committed or rolled back, and released),
+ * and the scope may change it (a failed commit fails the attempt).
  */
 export class JobRunner {
   readonly storage = new AsyncLocalStorage<JobContext>();
+
+  constructor(private readonly scope?: AttemptScope) {}
 
   run(record: JobRecord, attempt: number): Promise<AttemptOutcome> {
     const context = new JobContext(record, attempt);
     record.context = context;
     const { timeout } = record.options;
-    return new Promise<AttemptOutcome>((resolve) => {
+    const resource = this.scope?.open(context);
+    const done = new Promise<AttemptOutcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const settle = (outcome: AttemptOutcome): void => {
         if (!context.isActive) return;
         context.settle();
         if (timer) clearTimeout(timer);
-        resolve(outcome);
+        if (resource) resource.close(outcome).then(resolve, (error: unknown) => resolve({ ok: false, error }));
+        else resolve(outcome);
       };
       context.whenAborted((error) => settle({ ok: false, error }));
       if (timeout !== undefined) {
@@ -47,6 +56,8 @@ export class JobRunner {
         }
       });
     });
+    context.done = done;
+    return done;
   }
 
   current(): JobContext | undefined {

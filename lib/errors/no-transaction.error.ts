@@ -1,0 +1,52 @@
+import { AsyncJobError } from './async-job.error.js';
+
+/**
+ * Why there is no transaction to give:
+ * - `no-data-source`: the module was configured without a `dataSource`;
+ * - `outside-job`: the call was made outside a running job;
+ * - `disabled`: the job runs with `transaction: false`;
+ * - `finished`: the job's attempt is over (returned, failed, timed out or
+ *   was cancelled), so its transaction has ended;
+ * - `inactive`: the QueryRunner or EntityManager given to
+ *   `performAfterCommit` is not inside an active transaction.
+ *
+ * @publicApi
+ */
+export type NoTransactionReason = 'no-data-source' | 'outside-job' | 'disabled' | 'finished' | 'inactive';
+
+/**
+ * A call needed a database transaction and there is none: asking for a job's
+ * `entityManager()` or `queryRunner()` without a configured DataSource,
+ * outside a job, in a job with `transaction: false` or after its attempt has
+ * ended; or enqueueing after the commit of a transaction that is not active.
+ *
+ * @publicApi
+ */
+export class NoTransactionError extends AsyncJobError {
+  constructor(
+    readonly reason: NoTransactionReason,
+    /** The call that failed, e.g. `entityManager`. */
+    readonly call: string,
+    detail = '',
+  ) {
+    super(`${call}: ${describe(reason, detail)}`);
+  }
+}
+
+function describe(reason: NoTransactionReason, detail: string): string {
+  switch (reason) {
+    case 'no-data-source':
+      return (
+        'no TypeORM DataSource is configured: pass AsyncJobModule.forRoot({ dataSource }), ' +
+        'or return { dataSource } from forRootAsync({ inject: [DataSource], useFactory })'
+      );
+    case 'outside-job':
+      return 'only a running job has a transaction (call it from the function given to perform, or an @AsyncJob method)';
+    case 'disabled':
+      return `job ${detail} runs with transaction: false`;
+    case 'finished':
+      return `the attempt of job ${detail} is over, so its transaction has ended`;
+    case 'inactive':
+      return `expected a QueryRunner, or a transactional EntityManager, inside an active transaction: ${detail}`;
+  }
+}

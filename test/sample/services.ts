@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { DataSource } from 'typeorm';
+
+export const POSTGRES_URL = process.env.SAMPLE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.SAMPLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A schema of its own in the test database, so parallel runs never meet; `drop()` removes it. */
+export async function freshPostgresSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = `sample_e2e_${randomBytes(6).toString('hex')}`;
+  const admin = new DataSource({ type: 'postgres', url: POSTGRES_URL, connectTimeoutMS: 10_000 });
+  try {
+    await admin.initialize();
+  } catch (error) {
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL} (${(error as Error).message}); this test needs it`);
+  }
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  return {
+    schema,
+    drop: async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.destroy();
+    },
+  };
+}
+
+/** Fails with a message naming Redis when nothing answers at {@link REDIS_URL}. */
+export async function requireRedis(): Promise<void> {
+  const { hostname, port } = new URL(REDIS_URL);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(10_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (!reachable) throw new Error(`Redis is not reachable at ${REDIS_URL}; this test needs it`);
+}
