@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { BullMqTransport } from './bullmq/bullmq-transport.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
 import type { BackoffOptions, JobOptions } from './interfaces/job-options.interface.js';
@@ -27,6 +28,7 @@ export interface ResolvedModuleOptions {
   readonly paused: boolean;
   readonly defaultJobOptions: ResolvedJobOptions;
   readonly dataSource?: DataSource;
+  readonly transport?: BullMqTransport;
 }
 
 const MODULE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AsyncJobModuleOptions>([
@@ -39,6 +41,7 @@ const MODULE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AsyncJobModuleOpt
   'paused',
   'defaultJobOptions',
   'dataSource',
+  'transport',
 ]);
 const JOB_OPTION_NAMES: ReadonlySet<string> = new Set(['timeout', 'attempts', 'backoff', 'transaction', 'name']);
 const BACKOFF_OPTION_NAMES: ReadonlySet<string> = new Set(['delay', 'factor', 'maxDelay']);
@@ -60,6 +63,9 @@ export function resolveModuleOptions(options: AsyncJobModuleOptions | undefined)
     );
   }
   if (raw.paused !== undefined && typeof raw.paused !== 'boolean') throw new InvalidOptionError('paused', raw.paused, 'a boolean');
+  if (raw.transport !== undefined && !(raw.transport instanceof BullMqTransport)) {
+    throw new InvalidOptionError('transport', raw.transport, 'a BullMqTransport (new BullMqTransport({ connection }))');
+  }
   return {
     concurrency: integer('concurrency', raw.concurrency, 1, 1),
     tracker,
@@ -70,6 +76,7 @@ export function resolveModuleOptions(options: AsyncJobModuleOptions | undefined)
     paused: raw.paused ?? false,
     defaultJobOptions: resolveJobOptions(raw.defaultJobOptions, NO_JOB_OPTIONS, 'defaultJobOptions.'),
     dataSource: resolveDataSourceOption(raw.dataSource),
+    ...(raw.transport ? { transport: raw.transport } : {}),
   };
 }
 

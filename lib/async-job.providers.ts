@@ -4,9 +4,10 @@ import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { ASYNC_JOB_MODULE_OPTIONS } from './async-job.module-definition.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
+import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
-import type { ProgressTracker } from './progress/progress-tracker.interface.js';
+import { isJobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 
 /** Validates the options once, at bootstrap, so a bad one fails start-up. */
 export const resolvedOptionsProvider: Provider = {
@@ -17,15 +18,26 @@ export const resolvedOptionsProvider: Provider = {
 
 /**
  * The tracker: the one given, an instance of the class given (built by Nest's
- * injector, so it may inject what it needs), or the memory default.
+ * injector, so it may inject what it needs), or the memory default. With a
+ * BullMQ transport, statuses must be shared between processes: the default
+ * is then a `RedisProgressTracker` on the transport's Redis, and a tracker
+ * that keeps them in this process fails bootstrap.
  */
 export const progressTrackerProvider: Provider = {
   provide: PROGRESS_TRACKER,
   useFactory: async (options: ResolvedModuleOptions, moduleRef: ModuleRef): Promise<ProgressTracker> => {
-    const { tracker } = options;
-    if (tracker === undefined) return new MemoryProgressTracker({ maxRetained: options.maxRetained });
-    if (typeof tracker === 'function') return moduleRef.create(tracker as Type<ProgressTracker>);
-    return tracker;
+    const { tracker, transport } = options;
+    if (tracker === undefined) return transport ? transport.createTracker() : new MemoryProgressTracker({ maxRetained: options.maxRetained });
+    const instance = typeof tracker === 'function' ? await moduleRef.create(tracker as Type<ProgressTracker>) : tracker;
+    if (transport && (instance instanceof MemoryProgressTracker || !isJobStatusStore(instance))) {
+      throw new InvalidOptionError(
+        'tracker',
+        instance,
+        'a tracker shared by every process, keeping statuses (e.g. a RedisProgressTracker), with the BullMQ transport; ' +
+          "leave it unset for one on the transport's Redis",
+      );
+    }
+    return instance;
   },
   inject: [RESOLVED_OPTIONS, ModuleRef],
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import {
   Observable,
   Subject,
@@ -15,7 +15,10 @@ import type { EntityManager, QueryRunner } from 'typeorm';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { JOB_ID_PREFIX, RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
-import { JobRegistry } from './async-job.registry.js';
+import { JobRegistry, type JobDefinition } from './async-job.registry.js';
+import type { BullMqTransport } from './bullmq/bullmq-transport.js';
+import { refuseStartExtras, splitStartOptions } from './bullmq/start-extras.js';
+import type { DeliveredJob, DeliveryOutcome, TransportHost } from './bullmq/transport-host.interface.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import { JobCancelledError } from './errors/job-cancelled.error.js';
 import { JobFailedError } from './errors/job-failed.error.js';
@@ -30,6 +33,7 @@ import type { JobMethodArgs, JobMethodName } from './interfaces/job-method.types
 import type { PerformOptions } from './interfaces/job-options.interface.js';
 import type { FinalJobState, JobError, JobProgress, JobState, JobStatus } from './interfaces/job-status.interface.js';
 import type { RunningJob } from './interfaces/running-job.interface.js';
+import type { StartOptions } from './interfaces/start-options.interface.js';
 import type { TimedQueryOptions } from './interfaces/timed-query-options.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
 import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
@@ -59,7 +63,7 @@ const REMOTE_POLL_INTERVAL = 250;
  * @publicApi
  */
 @Injectable()
-export class AsyncJobService implements BeforeApplicationShutdown {
+export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AsyncJob');
   private readonly runner: JobRunner;
   /** Each job's database transaction; only with a `dataSource`. */
@@ -79,6 +83,8 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   private readonly stopping = new AbortController();
   /** The tracker's store is unreachable: logged once when it starts, once when it ends. */
   private trackerDown = false;
+  /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
+  private readonly transport?: BullMqTransport;
 
   /**
    * Lifecycle events (queued, started, progress, retrying, completed,
@@ -99,6 +105,13 @@ export class AsyncJobService implements BeforeApplicationShutdown {
       ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)
       : undefined;
     this.runner = new JobRunner(this.transactions);
+    this.transport = options.transport;
+    this.transport?.attach(this.transportHost(), options.concurrency);
+  }
+
+  /** With the BullMQ transport and the worker role, starts taking jobs once every `@AsyncJob` is registered. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.transport?.startWorkers();
   }
 
   /**
@@ -127,9 +140,12 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     return this.startWith({}, type, method, ...args);
   }
 
-  /** {@link start} with per-call options over the decorator's. */
+  /**
+   * {@link start} with per-call options over the decorator's. With the BullMQ
+   * transport also `delay`, `priority` and `jobId` (deduplication).
+   */
   startWith<T, K extends JobMethodName<T>>(
-    options: Omit<PerformOptions, 'name'>,
+    options: StartOptions,
     type: Type<T>,
     method: K,
     ...args: JobMethodArgs<T, K>
@@ -176,7 +192,7 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   /** {@link startAfterCommit} with per-call options over the decorator's. */
   async startAfterCommitWith<T, K extends JobMethodName<T>>(
     trx: TransactionHandle,
-    options: Omit<PerformOptions, 'name'>,
+    options: StartOptions,
     type: Type<T>,
     method: K,
     ...args: JobMethodArgs<T, K>
@@ -346,10 +362,16 @@ export class AsyncJobService implements BeforeApplicationShutdown {
    * sees its `AbortSignal` aborted and is recorded as `cancelled` at once
    * (its transaction rolled back). Resolves to `false` when the job is
    * unknown here or already finished.
+   *
+   * With the BullMQ transport, from any process: a job no worker has taken is
+   * removed from the queue and recorded cancelled; a running one is cancelled
+   * by the process running it, and this resolves once that is recorded
+   * (`false` if it finished otherwise within the transport's `cancelTimeout`).
    */
   async cancel(id: string): Promise<boolean> {
     assertJobId(id, 'cancel');
     const record = this.records.get(id);
+    if (!record && this.transport) return this.cancelRemote(this.transport, id);
     if (!record || record.isFinal) return false;
     // An attempt that has its outcome is committing or rolling back: it ends as it ended.
     if (record.context && !record.context.isActive) {
@@ -397,6 +419,8 @@ export class AsyncJobService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.accepting) return;
     this.accepting = false;
+    // BullMQ worker role: no more jobs are taken from the queue; they stay in Redis for the next worker.
+    await this.transport?.pause();
     if (this.records.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownTimeout)));
@@ -412,10 +436,20 @@ export class AsyncJobService implements BeforeApplicationShutdown {
       await Promise.all(
         unfinished.map((record) => {
           const reason = new JobCancelledError(record.id, 'interrupted by application shutdown');
+          if (record.external) {
+            // Handed back to the queue (runDelivered records it queued): another worker runs it again.
+            this.setState(record, 'queued');
+            this.halt(record, reason);
+            return Promise.resolve();
+          }
           this.halt(record, reason);
           return this.finish(record, 'interrupted', { error: reason });
         }),
       );
+    }
+    if (this.transport) {
+      await this.drain();
+      await this.transport.close();
     }
     this.stopping.abort(new ShuttingDownError());
     this.worker.stop();
@@ -426,18 +460,190 @@ export class AsyncJobService implements BeforeApplicationShutdown {
     if (typeof fn !== 'function') {
       throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
     }
+    if (typeof options === 'object' && options !== null) refuseStartExtras(options);
     const jobOptions = resolveJobOptions(options, this.options.defaultJobOptions);
     const name = options.name ?? (fn.name || 'anonymous');
     if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
     return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions, gate);
   }
 
-  private async startGated<T>(options: Omit<PerformOptions, 'name'>, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
+  private async startGated<T>(options: StartOptions, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
     const definition = this.registry.get(type, method);
-    const jobOptions = resolveJobOptions(options, definition.options);
+    if (this.transport) return this.startRemote(this.transport, definition, options, args, gate);
+    const local = typeof options === 'object' && options !== null ? splitStartOptions(options, false).rest : options;
+    const jobOptions = resolveJobOptions(local, definition.options);
     const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
     const fn = (...jobArgs: never[]): unknown => instance[definition.methodName]!(...jobArgs);
     return this.submit(definition.name, fn, args, jobOptions, gate);
+  }
+
+  /**
+   * A named job through the transport: tracked here as queued (so
+   * `getProgress` answers `{ value: -1, data: null }` as soon as this
+   * resolves), then added to the queue, to run in a worker process. With a
+   * `gate`, added only once the caller's transaction commits.
+   */
+  private async startRemote(
+    transport: BullMqTransport,
+    definition: JobDefinition,
+    options: StartOptions,
+    args: readonly unknown[],
+    gate?: JobGate,
+  ): Promise<string> {
+    if (!this.accepting) throw new ShuttingDownError();
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
+    const { extras, rest } = splitStartOptions(options, true);
+    const jobOptions = resolveJobOptions(rest, definition.options);
+    const name = definition.name;
+    // Checked here, at the call, not on another machine later.
+    toJson(args, `The arguments of job "${name}"`);
+    const id = extras.jobId ?? `${JOB_ID_PREFIX}${randomUUID()}`;
+    if (extras.jobId !== undefined && (await transport.has(name, id))) {
+      gate?.abandon();
+      return id;
+    }
+    const status: JobStatus = { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: Date.now() };
+    try {
+      await this.tracker.track(id);
+      await this.statuses.saveStatus(status);
+    } catch (error) {
+      await this.callTracker('remove', id, () => this.tracker.remove(id));
+      throw error;
+    }
+    const add = (): Promise<void> => transport.add(name, id, args, jobOptions, extras).then(() => this.releaseTracked(id));
+    if (gate) {
+      gate.attach(
+        id,
+        () => void add().catch((error: unknown) => this.dropRemote(status, 'failed', error)),
+        (reason) => this.dropRemote(status, 'cancelled', reason),
+      );
+    } else {
+      try {
+        await add();
+      } catch (error) {
+        // Never queued: forgotten at once, and the caller learns why.
+        await this.dropRemote(status, 'failed', error, 0);
+        throw error;
+      }
+    }
+    if (this.events.observed) this.publish({ type: 'queued', id, name, at: status.enqueuedAt });
+    return id;
+  }
+
+  /** Records the final state of a job that never ran in this process. */
+  private async dropRemote(status: JobStatus, state: FinalJobState, error: unknown, retention = this.options.retention): Promise<void> {
+    const final: JobStatus = { ...status, state, finishedAt: Date.now(), error: toJobError(error) };
+    await this.callTracker('saveStatus', status.id, () => this.statuses.saveStatus(final, retention));
+    await this.callTracker('remove', status.id, () => this.tracker.remove(status.id));
+    if (this.events.observed) this.publish(finalEvent(final));
+  }
+
+  /** {@link cancel} of a job that does not run in this process, through the transport. */
+  private async cancelRemote(transport: BullMqTransport, id: string): Promise<boolean> {
+    const status = await this.statuses.getStatus(id);
+    if (status && isFinal(status)) return false;
+    const outcome = await transport.cancel(id, status?.name);
+    if (outcome === 'absent') return false;
+    if (outcome === 'removed') {
+      const base: JobStatus = status ?? { id, name: 'unknown', state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: Date.now() };
+      await this.dropRemote(base, 'cancelled', new JobCancelledError(id, 'cancelled'));
+      return true;
+    }
+    let final: JobStatus;
+    try {
+      final = await this.waitFor(id, { timeout: transport.cancelTimeout });
+    } catch {
+      return false;
+    }
+    // The other process removes the progress key just after the status; once final, it may go from here too.
+    await this.callTracker('remove', id, () => this.tracker.remove(id));
+    return final.state === 'cancelled';
+  }
+
+  /** The service as its transport sees it. */
+  private transportHost(): TransportHost {
+    return {
+      jobNamed: (name) => this.registry.getByName(name),
+      runDelivered: (job) => this.runDelivered(job),
+      cancelLocal: (id) => (this.records.has(id) ? this.cancel(id) : Promise.resolve(false)),
+      failUndeliverable: (id, name, enqueuedAt, error) =>
+        this.dropRemote({ id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 1, enqueuedAt }, 'failed', error),
+    };
+  }
+
+  /**
+   * One attempt of a job the queue delivered, through the same machinery as
+   * a local job's (context, timeout, signal, transaction, tracker). The queue
+   * owns retries: a failure with attempts left is recorded `queued` and
+   * handed back.
+   */
+  private async runDelivered(job: DeliveredJob): Promise<DeliveryOutcome> {
+    // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
+    if (this.records.has(job.id)) return { kind: 'requeued' };
+    const record = new JobRecord(job.id, job.name, job.fn, job.args, job.options);
+    record.enqueuedAt = job.enqueuedAt;
+    record.external = true;
+    record.attempts = job.attempt;
+    this.records.set(record.id, record);
+    this.setState(record, 'running');
+    record.startedAt = Date.now();
+    // Progress starts again from -1 on each attempt.
+    await this.callTracker('track', record.id, () => this.tracker.track(record.id));
+    await this.saveStatus(record);
+    if (!record.is('running')) return this.afterHalt(record);
+    if (this.isFollowed(record.id)) {
+      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
+    }
+    const outcome = await this.runner.run(record, record.attempts);
+    record.context = undefined;
+    if (!record.is('running')) return this.afterHalt(record);
+    if (outcome.ok) {
+      await this.finish(record, 'completed', { result: outcome.value });
+      return { kind: 'completed', result: record.result };
+    }
+    this.logger.error(
+      `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${record.options.attempts}: ${toJobError(outcome.error).message}`,
+      stackOf(outcome.error),
+    );
+    if (job.retryLeft) {
+      this.setState(record, 'queued');
+      await this.handBack(record);
+      if (this.isFollowed(record.id)) {
+        const delay = backoffDelay(record.options.backoff, record.attempts);
+        this.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error: toJobError(outcome.error) });
+      }
+      return { kind: 'retry', error: outcome.error };
+    }
+    await this.finish(record, 'failed', { error: outcome.error });
+    return { kind: 'failed', error: outcome.error };
+  }
+
+  /** A delivered job taken off by shutdown (state `queued`: back to the queue) or by cancel (recorded by it). */
+  private async afterHalt(record: JobRecord): Promise<DeliveryOutcome> {
+    if (!record.is('queued')) return { kind: 'cancelled' };
+    await this.handBack(record);
+    return { kind: 'requeued' };
+  }
+
+  /** A delivered job leaves this process still queued: progress back to -1, status `queued`. */
+  private async handBack(record: JobRecord): Promise<void> {
+    record.progressValue = -1;
+    record.progressJson = null;
+    await this.callTracker('track', record.id, () => this.tracker.track(record.id));
+    await this.saveStatus(record);
+    this.records.delete(record.id);
+    this.releaseTracked(record.id);
+    this.notifyIfIdle();
+  }
+
+  /**
+   * The job now lives in the queue, not in this process: a tracker that
+   * looks after its active jobs (the Redis one renews their keys) stops
+   * doing so here, so a web process's bookkeeping stays bounded.
+   */
+  private releaseTracked(id: string): void {
+    if (this.records.has(id)) return;
+    (this.tracker as Partial<{ release(id: string): void }>).release?.(id);
   }
 
   /** With a `gate`, the tracked job waits for it rather than entering the queue. */

@@ -14,4 +14,6 @@ export type { Awaitable, JobStatusStore, ProgressTracker } from './progress/prog
 export type { TransactionHandle } from './typeorm/after-commit.js';
 export type { JobChangeFeed } from './progress/job-change-feed.interface.js';
 export { RedisProgressTracker } from './progress/redis-progress-tracker.js';
+export { BullMqTransport } from './bullmq/bullmq-transport.js';
+export type { BullMqJobSettings, BullMqRetention, BullMqTransportOptions } from './bullmq/bullmq-transport-options.interface.js';
 export type { RedisProgressTrackerOptions } from './progress/redis/redis-progress-tracker-options.interface.js';

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { BullMqTransport } from '../bullmq/bullmq-transport.js';
 import type { ProgressTracker } from '../progress/progress-tracker.interface.js';
 import type { JobOptions } from './job-options.interface.js';
 
@@ -48,6 +49,16 @@ export interface AsyncJobModuleOptions {
    * useFactory: (dataSource) => ({ dataSource }) })`. @default none
    */
   readonly dataSource?: DataSource;
+  /**
+   * Where named jobs (`@AsyncJob` methods started with `start()`) run: by
+   * default in this process, on the module's RxJS worker; with a
+   * `BullMqTransport`, through a BullMQ queue on Redis, run by every process
+   * with the worker role (see docs/scaling-out.md). `perform(closure)` always
+   * runs in this process. With a transport the tracker must be shared: leave
+   * `tracker` unset for a `RedisProgressTracker` on the transport's Redis.
+   * @default none (local)
+   */
+  readonly transport?: BullMqTransport;
 }
 
 /**

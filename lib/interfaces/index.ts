@@ -5,6 +5,7 @@ export * from './job-options.interface.js';
 export * from './job-status.interface.js';
 export * from './job-transaction-options.interface.js';
 export * from './running-job.interface.js';
+export * from './start-options.interface.js';
 export * from './timed-query-options.interface.js';
 export * from './wait-options.interface.js';
 export * from './job-method.types.js';

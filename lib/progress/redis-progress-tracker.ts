@@ -192,6 +192,16 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     return this.feed.watch(id, onChange);
   }
 
+  /**
+   * This process no longer looks after job `id`: it was handed to another
+   * process (the BullMQ transport queued it, or gave it back to the queue),
+   * which tracks it from there. Its keys are no longer renewed from here and
+   * its bookkeeping is dropped; nothing in Redis changes. Internal.
+   */
+  release(id: string): void {
+    this.active.delete(id);
+  }
+
   /** Writes buffered progress now rather than within `flushInterval`; resolves when it is written (or failed). */
   flush(): Promise<void> {
     return this.coalescer.flush();

@@ -25,7 +25,13 @@ export class JobRecord implements BacklogNode<JobRecord> {
   /** Set while an attempt runs. */
   context?: JobContext;
   retryTimer?: NodeJS.Timeout;
-  readonly enqueuedAt = Date.now();
+  /** Set once, before the record is shared; a delivered job keeps the time it was first queued. */
+  enqueuedAt = Date.now();
+  /**
+   * Delivered by a distributed transport (BullMQ): at shutdown it is handed
+   * back to the queue rather than interrupted.
+   */
+  external = false;
 
   constructor(
     readonly id: string,

@@ -1,0 +1,89 @@
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * How many finished jobs BullMQ keeps in Redis: those younger than `age`
+ * seconds, at most `count` of them. The job's own status, kept by the
+ * tracker for the module's `retention`, does not depend on it.
+ *
+ * @publicApi
+ */
+export interface BullMqRetention {
+  /** Seconds a finished job is kept. */
+  readonly age?: number;
+  /** Most finished jobs kept. */
+  readonly count?: number;
+}
+
+/**
+ * Settings of one job name that gets a BullMQ queue of its own (see
+ * {@link BullMqTransportOptions.jobs}).
+ *
+ * @publicApi
+ */
+export interface BullMqJobSettings {
+  /** How many jobs of this name one worker process runs at once. */
+  readonly concurrency: number;
+}
+
+/**
+ * Options of `new BullMqTransport(...)`.
+ *
+ * Every process of the app must use the same `connection`, `prefix`,
+ * `queueName` and `jobs`: they decide where jobs are queued. The rest may
+ * differ per process (a web process has `worker: false`).
+ *
+ * @publicApi
+ */
+export interface BullMqTransportOptions {
+  /**
+   * Redis: ioredis options (`host`, `port`, `db`, `password`, `tls`, …), a
+   * `redis://` / `rediss://` URL, or an ioredis client. A client given here is
+   * shared, never closed by the module; connections the module opens from
+   * options are closed at shutdown. Redis Cluster is not supported.
+   */
+  readonly connection: RedisOptions | Redis | string;
+  /** The BullMQ queue's name. @default 'asyncjob' */
+  readonly queueName?: string;
+  /** BullMQ's key prefix. @default 'bull' */
+  readonly prefix?: string;
+  /**
+   * Whether this process runs jobs. `false` makes it enqueue-only (a web
+   * process): `start()` adds jobs, other processes run them. @default true
+   */
+  readonly worker?: boolean;
+  /** How many jobs this process runs at once. @default the module's `concurrency` */
+  readonly concurrency?: number;
+  /**
+   * Job names that get a queue (and a BullMQ worker) of their own, with their
+   * own concurrency per process, e.g. `{ 'video.encode': { concurrency: 1 } }`.
+   * Other names share the main queue and `concurrency`.
+   */
+  readonly jobs?: Readonly<Record<string, BullMqJobSettings>>;
+  /**
+   * BullMQ's lock on a running job, in ms, renewed every half of it by the
+   * process running it. A process that dies (SIGKILL, crash, lost network)
+   * stops renewing: once the lock has expired the job counts as stalled and
+   * is run again by another worker. @default 30_000
+   */
+  readonly lockDuration?: number;
+  /** How often, in ms, each worker looks for stalled jobs. @default 30_000 */
+  readonly stalledInterval?: number;
+  /**
+   * How many times a job may stall (its worker died) and be run again before
+   * it fails for good. @default 1
+   */
+  readonly maxStalledCount?: number;
+  /**
+   * Completed jobs BullMQ keeps in Redis: `true` removes them at once,
+   * `false` keeps them all (Redis then grows without bound), a number keeps
+   * that many. @default `{ age: 3600, count: 1000 }`
+   */
+  readonly removeOnComplete?: boolean | number | BullMqRetention;
+  /** Failed (and cancelled) jobs BullMQ keeps in Redis, as `removeOnComplete`. @default `{ age: 86_400, count: 10_000 }` */
+  readonly removeOnFail?: boolean | number | BullMqRetention;
+  /**
+   * How long, in ms, `cancel()` of a job running in another process waits for
+   * that process to record it cancelled. @default 5000
+   */
+  readonly cancelTimeout?: number;
+}

@@ -1,0 +1,415 @@
+import { Logger } from '@nestjs/common';
+import type { ConnectionOptions, Job, JobsOptions, Queue, Worker } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { backoffDelay, type ResolvedJobOptions } from '../async-job-options.resolver.js';
+import { AsyncJobError } from '../errors/async-job.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
+import { loadIORedis } from '../progress/redis/load-ioredis.js';
+import { closeQuietly } from '../progress/redis/redis-connection.js';
+import { toJobError } from '../utils/job-error.js';
+import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
+import { loadBullMq } from './load-bullmq.js';
+import type { TransportHost } from './transport-host.interface.js';
+
+/** What a BullMQ job of ours carries: the method's arguments and its resolved options. */
+interface JobData {
+  readonly args: readonly unknown[];
+  readonly options: ResolvedJobOptions;
+}
+
+/** A BullMQ queue, and this process's worker on it (worker role only). */
+interface Lane {
+  readonly queueName: string;
+  /** Per process; the main lane's defaults to the module's `concurrency`. */
+  concurrency: number | undefined;
+  queue?: Queue;
+  worker?: Worker;
+}
+
+/** Where a waiting job can be removed from: not yet taken by any worker. */
+const REMOVABLE_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children', 'wait']);
+/** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
+const BACKOFF_TYPE = 'asyncjob';
+const DEFAULT_REMOVE_ON_COMPLETE: BullMqRetention = { age: 3600, count: 1000 };
+const DEFAULT_REMOVE_ON_FAIL: BullMqRetention = { age: 86_400, count: 10_000 };
+/** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
+const CLOSE_TIMEOUT = 5000;
+/** At most one line per this many ms for a stream of Redis errors (an outage). */
+const ERROR_LOG_INTERVAL = 10_000;
+
+/** What `cancel` did on the queue's side. */
+export type RemoteCancel = 'removed' | 'signalled' | 'absent';
+
+/**
+ * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
+ * through BullMQ on Redis, so they survive restarts and spread over every
+ * process with the worker role:
+ *
+ * ```ts
+ * AsyncJobModule.forRoot({
+ *   transport: new BullMqTransport({ connection: { host: 'redis' }, worker: process.env.ROLE === 'worker' }),
+ * })
+ * ```
+ *
+ * Guarantees: at least once. A job whose worker dies is run again by another
+ * (BullMQ's stalled-job recovery, after `lockDuration`); its database work
+ * through `entityManager()` was never committed, so it is rolled back, but
+ * side effects outside that transaction may happen twice: make jobs
+ * idempotent. `perform(closure)` still runs in the calling process.
+ *
+ * bullmq, an optional peer dependency, is loaded only when the module
+ * starts with this transport. Build it with `forRootAsync` to read the
+ * settings from configuration. One instance serves one module.
+ *
+ * @publicApi
+ */
+export class BullMqTransport {
+  /** The main queue's name. */
+  readonly queueName: string;
+  /** BullMQ's key prefix. */
+  readonly prefix: string;
+  /** Whether this process runs jobs (false: enqueue-only). */
+  readonly runsJobs: boolean;
+  /** How long `cancel()` waits for another process to confirm, in ms. */
+  readonly cancelTimeout: number;
+  private readonly logger = new Logger('AsyncJob:BullMQ');
+  private readonly connection: RedisOptions | Redis | string;
+  private readonly concurrency: number | undefined;
+  private readonly lockDuration: number;
+  private readonly stalledInterval: number;
+  private readonly maxStalledCount: number;
+  private readonly removeOnComplete: JobsOptions['removeOnComplete'];
+  private readonly removeOnFail: JobsOptions['removeOnFail'];
+  private readonly main: Lane;
+  /** Lanes of job names with a queue of their own. */
+  private readonly dedicated = new Map<string, Lane>();
+  private host: TransportHost | undefined;
+  /** Publishes cancel requests (opened on the first one); the module's own connection. */
+  private control: Redis | undefined;
+  /** Receives cancel requests (worker role); the module's own connection. */
+  private subscriber: Redis | undefined;
+  private lastErrorLog = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: BullMqTransportOptions) {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('BullMqTransport', options, 'an options object');
+    const connection: unknown = options.connection;
+    if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
+      throw new InvalidOptionError('BullMqTransport.connection', connection, 'ioredis options, a redis:// URL or an ioredis client');
+    }
+    if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
+      throw new InvalidOptionError('BullMqTransport.connection', connection, 'a redis:// or rediss:// URL');
+    }
+    this.connection = options.connection;
+    this.queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
+    this.prefix = nonEmpty('prefix', options.prefix ?? 'bull');
+    if (options.worker !== undefined && typeof options.worker !== 'boolean') throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
+    this.runsJobs = options.worker ?? true;
+    this.concurrency = options.concurrency === undefined ? undefined : integer('concurrency', options.concurrency, 1);
+    this.lockDuration = integer('lockDuration', options.lockDuration ?? 30_000, 100);
+    this.stalledInterval = integer('stalledInterval', options.stalledInterval ?? 30_000, 100);
+    this.maxStalledCount = integer('maxStalledCount', options.maxStalledCount ?? 1, 0);
+    this.cancelTimeout = integer('cancelTimeout', options.cancelTimeout ?? 5000, 0);
+    this.removeOnComplete = removal('removeOnComplete', options.removeOnComplete, DEFAULT_REMOVE_ON_COMPLETE);
+    this.removeOnFail = removal('removeOnFail', options.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
+    this.main = { queueName: this.queueName, concurrency: this.concurrency };
+    const jobs: unknown = options.jobs ?? {};
+    if (typeof jobs !== 'object' || jobs === null) throw new InvalidOptionError('BullMqTransport.jobs', jobs, 'an object of job name to { concurrency }');
+    for (const [name, settings] of Object.entries(jobs as Record<string, unknown>)) {
+      const concurrency = (settings as { concurrency?: unknown } | null)?.concurrency;
+      this.dedicated.set(name, { queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`), concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1) });
+    }
+  }
+
+  /**
+   * A `RedisProgressTracker` on the transport's Redis (same database), its
+   * keys under `<prefix>:<queueName>:asyncjob:`: the module's tracker when
+   * none is given, so statuses are shared by every process. Internal.
+   */
+  createTracker(): RedisProgressTracker {
+    const keyPrefix = `${this.prefix}:${this.queueName}:asyncjob:`;
+    const connection = this.connection;
+    if (typeof connection === 'string') {
+      // BullMQ reads a URL without a database as db 0; the tracker's own default is 15.
+      const db = new URL(connection).pathname.replace(/^\//, '');
+      return new RedisProgressTracker(db ? { url: connection, keyPrefix } : { url: connection, db: 0, keyPrefix });
+    }
+    if (isClient(connection)) {
+      return new RedisProgressTracker({ client: connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 }), closeClient: true, keyPrefix });
+    }
+    const { keyPrefix: _ignored, ...redisOptions } = connection;
+    return new RedisProgressTracker({ redisOptions, db: connection.db ?? 0, keyPrefix });
+  }
+
+  /** Binds the transport to its module's service and opens the queues. Internal. */
+  attach(host: TransportHost, moduleConcurrency: number): void {
+    if (this.host) throw new AsyncJobError('A BullMqTransport serves one AsyncJobModule; create one per module');
+    this.host = host;
+    const { Queue } = loadBullMq();
+    for (const lane of this.lanes()) {
+      const queue = new Queue(lane.queueName, {
+        connection: this.bullConnection(),
+        prefix: this.prefix,
+        defaultJobOptions: { removeOnComplete: this.removeOnComplete, removeOnFail: this.removeOnFail },
+      });
+      queue.on('error', (error: Error) => this.logError(`queue ${lane.queueName}`, error));
+      lane.queue = queue;
+    }
+    this.main.concurrency ??= moduleConcurrency;
+  }
+
+  /**
+   * Starts this process's BullMQ workers (worker role), once every
+   * `@AsyncJob` is registered. Internal.
+   */
+  async startWorkers(): Promise<void> {
+    if (!this.runsJobs || !this.host) return;
+    const { Worker } = loadBullMq();
+    for (const lane of this.lanes()) {
+      const worker = new Worker(lane.queueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(job as Job<JobData>, token, signal), {
+        connection: this.bullConnection(),
+        prefix: this.prefix,
+        concurrency: lane.concurrency ?? 1,
+        lockDuration: this.lockDuration,
+        stalledInterval: this.stalledInterval,
+        maxStalledCount: this.maxStalledCount,
+        settings: { backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { data: unknown }) => retryDelay(job, attemptsMade) },
+      });
+      worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
+      lane.worker = worker;
+    }
+    const subscriber = this.openClient('cancel-subscriber');
+    subscriber.on('message', (_channel: string, id: string) => {
+      for (const lane of this.lanes()) lane.worker?.cancelJob(id, 'cancelled');
+    });
+    this.subscriber = subscriber;
+    await Promise.all([subscriber.subscribe(this.cancelChannel), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
+  }
+
+  /** Adds a job; `data.args` has been checked JSON-serialisable. Internal. */
+  async add(name: string, id: string, args: readonly unknown[], options: ResolvedJobOptions, extra: { delay?: number; priority?: number }): Promise<void> {
+    const jobOptions: JobsOptions = { jobId: id, attempts: options.attempts };
+    if (options.attempts > 1) jobOptions.backoff = { type: BACKOFF_TYPE };
+    if (extra.delay) jobOptions.delay = extra.delay;
+    if (extra.priority !== undefined) jobOptions.priority = extra.priority;
+    const data: JobData = { args, options };
+    await this.queueFor(name).add(name, data, jobOptions);
+  }
+
+  /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. Internal. */
+  async has(name: string, id: string): Promise<boolean> {
+    return (await this.queueFor(name).getJob(id)) !== undefined;
+  }
+
+  /**
+   * Cancels job `id` on the queue's side: a job no worker has taken is
+   * removed; an active one is signalled to the process running it (which
+   * records it cancelled). Internal.
+   */
+  async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
+    const lanes = name === undefined ? this.lanes() : [this.laneFor(name)];
+    for (const lane of lanes) {
+      const job = (await lane.queue!.getJob(id)) as Job | undefined;
+      if (!job) continue;
+      const state = await job.getState();
+      if (REMOVABLE_STATES.has(state)) {
+        try {
+          await job.remove();
+          return 'removed';
+        } catch {
+          // Taken by a worker meanwhile (locked): it is active now.
+        }
+      } else if (state !== 'active') {
+        return 'absent';
+      }
+      this.control ??= this.openClient('cancel-publisher');
+      await this.control.publish(this.cancelChannel, id);
+      return 'signalled';
+    }
+    return 'absent';
+  }
+
+  /** Stops taking new jobs (worker role); running ones go on. Internal. */
+  async pause(): Promise<void> {
+    await Promise.all(this.lanes().map((lane) => lane.worker?.pause(true).catch(() => undefined)));
+  }
+
+  /**
+   * Closes the workers (after their running jobs, which the service has
+   * finished or handed back by now), the queues, and the connections opened
+   * here. Jobs not started stay in Redis for the next worker. Internal.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeWithin(CLOSE_TIMEOUT);
+    return this.closing;
+  }
+
+  /** Redis being away must not hang shutdown: past `limit` ms the rest is dropped, and said so. */
+  private async closeWithin(limit: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), limit)));
+    const closed = this.closeAll().then(() => false);
+    const timedOut = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    this.logger.warn(`BullMQ connections did not close within ${limit} ms (is Redis reachable?); disconnecting them`);
+    this.subscriber?.disconnect();
+    this.control?.disconnect();
+    for (const lane of this.lanes()) void lane.worker?.close(true).catch(() => undefined);
+  }
+
+  private async closeAll(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber) await closeQuietly(subscriber);
+    await Promise.all(this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))));
+    await Promise.all(this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))));
+    const control = this.control;
+    this.control = undefined;
+    if (control) await closeQuietly(control);
+  }
+
+  private async process(job: Job<JobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+    const host = this.host!;
+    const id = job.id!;
+    const definition = host.jobNamed(job.name);
+    const { UnrecoverableError, WaitingError } = loadBullMq();
+    if (!definition) {
+      const error = new AsyncJobError(`No @AsyncJob named "${job.name}" is registered in this worker process`);
+      await host.failUndeliverable(id, job.name, job.timestamp, error);
+      throw new UnrecoverableError(error.message);
+    }
+    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
+    const fn = (...args: never[]): unknown => instance[definition.methodName]!(...args);
+    const attempts = job.opts.attempts ?? 1;
+    // A cancel request, through worker.cancelJob, records the job cancelled here.
+    const onAbort = (): void => void host.cancelLocal(id);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let outcome;
+    try {
+      outcome = await host.runDelivered({
+        id,
+        name: job.name,
+        fn,
+        args: Array.isArray(job.data?.args) ? job.data.args : [],
+        options: job.data?.options ?? definition.options,
+        attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
+        retryLeft: job.attemptsMade + 1 < attempts,
+        enqueuedAt: job.timestamp,
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    switch (outcome.kind) {
+      case 'completed':
+        return outcome.result ?? null;
+      case 'retry':
+        throw asError(outcome.error);
+      case 'failed':
+        throw new UnrecoverableError(toJobError(outcome.error).message);
+      case 'cancelled':
+        throw new UnrecoverableError(`Job ${id} was cancelled`);
+      case 'requeued':
+        // Back to the queue without counting a failure: the next worker takes it.
+        await job.moveToWait(token);
+        throw new WaitingError();
+    }
+  }
+
+  private lanes(): Lane[] {
+    return [this.main, ...this.dedicated.values()];
+  }
+
+  private laneFor(name: string): Lane {
+    return this.dedicated.get(name) ?? this.main;
+  }
+
+  private queueFor(name: string): Queue {
+    const queue = this.laneFor(name).queue;
+    if (!queue) throw new AsyncJobError('The BullMQ transport is not started: its module has not been initialised');
+    return queue;
+  }
+
+  private get cancelChannel(): string {
+    return `${this.prefix}:${this.queueName}:asyncjob:cancel`;
+  }
+
+  /** What BullMQ is given: options are copied (BullMQ opens its own connections from them), a client is shared. */
+  private bullConnection(): ConnectionOptions {
+    const connection = this.connection;
+    if (typeof connection === 'string') return { url: connection };
+    return (isClient(connection) ? connection : { ...connection }) as ConnectionOptions;
+  }
+
+  /** A connection of the transport's own, for pub/sub; closed by {@link close}. */
+  private openClient(role: string): Redis {
+    const connection = this.connection;
+    const settings: RedisOptions = { connectionName: `asyncjob:${role}`, maxRetriesPerRequest: null };
+    let client: Redis;
+    if (typeof connection !== 'string' && isClient(connection)) {
+      client = connection.duplicate(settings);
+    } else {
+      const { Redis: RedisClient } = loadIORedis();
+      client = typeof connection === 'string' ? new RedisClient(connection, settings) : new RedisClient({ ...connection, ...settings });
+    }
+    client.on('error', (error: Error) => this.logError(role, error));
+    return client;
+  }
+
+  /** Redis errors come in streams while it is away: one line per {@link ERROR_LOG_INTERVAL}. */
+  private logError(where: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL) return;
+    this.lastErrorLog = now;
+    this.logger.error(`BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`);
+  }
+}
+
+/** Our exponential backoff, from the job's own options, for the n-th retry. */
+function retryDelay(job: { data: unknown } | undefined, retry: number): number {
+  const options = (job?.data as Partial<JobData> | undefined)?.options;
+  return options ? backoffDelay(options.backoff, retry) : 0;
+}
+
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const plain = toJobError(error);
+  return Object.assign(new Error(plain.message), { name: plain.name });
+}
+
+function isClient(connection: RedisOptions | Redis): connection is Redis {
+  return typeof (connection as Partial<Redis>).duplicate === 'function';
+}
+
+function integer(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(`BullMqTransport.${name}`, value, `an integer >= ${min}`);
+  }
+  return value;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a non-empty string');
+  return value;
+}
+
+function queueNameOption(name: string, value: unknown): string {
+  const text = nonEmpty(name, value);
+  if (text.includes(':')) throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a queue name without ":"');
+  return text;
+}
+
+function removal(name: string, value: unknown, fallback: BullMqRetention): JobsOptions['removeOnComplete'] {
+  if (value === undefined) return removal(name, { ...fallback }, fallback);
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return integer(name, value, 0);
+  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a boolean, a count, or { age, count }');
+  const { age, count } = value as BullMqRetention;
+  if (age !== undefined) {
+    const seconds = integer(`${name}.age`, age, 0);
+    return count === undefined ? { age: seconds } : { age: seconds, count: integer(`${name}.count`, count, 0) };
+  }
+  if (count !== undefined) return { count: integer(`${name}.count`, count, 0) };
+  throw new InvalidOptionError(`BullMqTransport.${name}`, value, '{ age } and/or { count }');
+}

@@ -1,0 +1,44 @@
+import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
+import type { JobDefinition } from '../async-job.registry.js';
+
+/** One attempt of a named job, delivered by the queue to this process. */
+export interface DeliveredJob {
+  readonly id: string;
+  readonly name: string;
+  readonly fn: (...args: never[]) => unknown;
+  readonly args: readonly unknown[];
+  readonly options: ResolvedJobOptions;
+  /** 1 for the first start, more after a retry or after a worker died running it. */
+  readonly attempt: number;
+  /** Whether a failure of this attempt is retried by the queue. */
+  readonly retryLeft: boolean;
+  /** When the job was first queued (epoch ms). */
+  readonly enqueuedAt: number;
+}
+
+/** How a delivered attempt ended, and so what the queue must do with the job. */
+export type DeliveryOutcome =
+  | { readonly kind: 'completed'; readonly result: unknown }
+  /** Failed with attempts left: recorded `queued`, the queue retries it after its backoff. */
+  | { readonly kind: 'retry'; readonly error: unknown }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'cancelled' }
+  /** Interrupted by this process's shutdown: recorded `queued`, it goes back to the queue for another worker. */
+  | { readonly kind: 'requeued' };
+
+/**
+ * What a distributed transport needs from the service of its process: the
+ * jobs registered by name, and the attempt machinery (AsyncLocalStorage
+ * context, timeout, AbortSignal, per-job transaction, status and progress in
+ * the tracker) that local jobs run through too. Internal.
+ */
+export interface TransportHost {
+  /** The `@AsyncJob` registered under `name` in this process. */
+  jobNamed(name: string): JobDefinition | undefined;
+  /** Runs one attempt; never rejects. */
+  runDelivered(job: DeliveredJob): Promise<DeliveryOutcome>;
+  /** Cancels a job running in this process; false when it does not run here. */
+  cancelLocal(id: string): Promise<boolean>;
+  /** Records a job this process cannot run at all (no such name here) as failed. */
+  failUndeliverable(id: string, name: string, enqueuedAt: number, error: Error): Promise<void>;
+}

@@ -1,0 +1,196 @@
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import {
+  AsyncJobModule,
+  BullMqTransport,
+  InvalidOptionError,
+  MemoryProgressTracker,
+  type BullMqTransportOptions,
+  type JobStatus,
+} from 'nestjs-asyncjob';
+import { Test } from '@nestjs/testing';
+import { FlakyJobs, JOB_PROVIDERS, ReportJobs, StepGates } from '../fixtures/bullmq-app/jobs.js';
+import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';
+import { uniqueQueue } from './bullmq-support.js';
+
+/**
+ * The BullMQ transport inside one process (the test's): start, status,
+ * retries, deduplication, cancel, options and shutdown, on the real Redis.
+ */
+describe('BullMqTransport in one process', () => {
+  const { prefix, queueName } = uniqueQueue('single');
+  const connection = { host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB };
+  let redis: Redis;
+  let queue: Queue;
+  const apps: JobApp[] = [];
+
+  async function app(options: Partial<BullMqTransportOptions> = {}, moduleOptions: { shutdownTimeout?: number } = {}): Promise<JobApp> {
+    const transport = new BullMqTransport({ connection, prefix, queueName, lockDuration: 5000, ...options });
+    const created = await createJobApp({ transport, shutdownTimeout: moduleOptions.shutdownTimeout ?? 2000 }, { providers: JOB_PROVIDERS });
+    apps.push(created);
+    return created;
+  }
+
+  beforeAll(async () => {
+    redis = await requireRedis();
+    queue = new Queue(queueName, { connection, prefix });
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((created) => created.close()));
+    await queue.obliterate({ force: true });
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await deletePrefix(redis, prefix);
+    redis?.disconnect();
+  });
+
+  it('starts a named job through BullMQ: seed progress at once, then running on the worker, then completed', async () => {
+    const { jobs, moduleRef } = await app({ concurrency: 2 });
+    const id = await jobs.start(ReportJobs, 'build', 'Q3');
+    expect(id).toMatch(/^asyncjob_[0-9a-f-]{36}$/);
+    expect(await jobs.getProgress(id)).not.toBeNull();
+    const bull = await queue.getJob(id);
+    expect(bull?.name).toBe('report.build');
+    expect(bull?.data).toMatchObject({ args: ['Q3'] });
+    await until(async () => (await jobs.getProgress(id))?.value === 0, 'the job reports step 0');
+    expect(await jobs.getStatus(id)).toMatchObject({ id, name: 'report.build', state: 'running', attempts: 1 });
+    const gates = moduleRef.get(StepGates);
+    for (let step = 1; step <= 3; step++) gates.open(id, step);
+    const final = await jobs.waitFor(id, { timeout: 10_000 });
+    expect(final).toMatchObject({ state: 'completed', attempts: 1, result: { title: 'Q3', pages: 3, worker: 'test' }, progress: { value: 3 } });
+    expect(await jobs.getProgress(id)).toBeNull();
+    await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
+  });
+
+  it('answers { value: -1, data: null } the moment start resolves, on an enqueue-only process', async () => {
+    const { jobs } = await app({ worker: false });
+    const id = await jobs.start(FlakyJobs, 'echo', { a: 1 });
+    expect(await jobs.getProgress(id)).toStrictEqual({ value: -1, data: null });
+    expect(await jobs.getStatus(id)).toMatchObject({ id, name: 'echo', state: 'queued', attempts: 0 });
+    expect(await queue.getJobState(id)).toBe('waiting');
+  });
+
+  it('refuses arguments that are not JSON-serialisable with a TypeError at the call, queueing nothing', async () => {
+    const { jobs } = await app({ worker: false });
+    await expect(jobs.start(FlakyJobs, 'echo', { when: 10n })).rejects.toThrow(TypeError);
+    await expect(jobs.start(FlakyJobs, 'echo', () => 1)).rejects.toThrow(/The arguments of job "echo" must be JSON-serialisable/);
+    expect(await queue.count()).toBe(0);
+  });
+
+  it('runs perform(closure) in this process, and refuses BullMQ options for a closure at the call', async () => {
+    const { jobs } = await app({ worker: false });
+    let ranHere = false;
+    const id = await jobs.perform(() => {
+      ranHere = true;
+      return 'local';
+    });
+    expect(await jobs.waitFor(id)).toMatchObject({ state: 'completed', result: 'local' });
+    expect(ranHere).toBe(true);
+    expect(await queue.count()).toBe(0);
+    const options = { jobId: 'send-me' } as object;
+    await expect(jobs.performWith(options, () => 1)).rejects.toThrow(InvalidOptionError);
+    await expect(jobs.performWith(options, () => 1)).rejects.toThrow(/perform\(\) runs a closure in this process/);
+  });
+
+  it('retries in BullMQ with our backoff: attempts show in the status, completed at the third', async () => {
+    const { jobs } = await app();
+    const id = await jobs.start(FlakyJobs, 'run', 2);
+    const final = await jobs.waitFor(id, { timeout: 15_000 });
+    expect(final).toMatchObject({ state: 'completed', attempts: 3, result: 3 });
+    const bull = await queue.getJob(id);
+    expect(bull?.attemptsMade).toBe(2);
+  });
+
+  it('records failed only after the last attempt', async () => {
+    const { jobs } = await app();
+    const id = await jobs.start(FlakyJobs, 'run', 5);
+    const final: JobStatus = await jobs.waitFor(id, { timeout: 15_000 });
+    expect(final).toMatchObject({ state: 'failed', attempts: 3, error: { name: 'RangeError', message: 'attempt 3 fails' } });
+    await until(async () => (await queue.getJobState(id)) === 'failed', 'BullMQ records it failed');
+  });
+
+  it('deduplicates a caller-chosen jobId: the second start adds nothing and resolves to the same id', async () => {
+    const { jobs } = await app({ worker: false });
+    const first = await jobs.startWith({ jobId: 'order-42' }, FlakyJobs, 'echo', 1);
+    const second = await jobs.startWith({ jobId: 'order-42' }, FlakyJobs, 'echo', 2);
+    expect([first, second]).toStrictEqual(['order-42', 'order-42']);
+    expect(await queue.count()).toBe(1);
+    expect((await queue.getJob('order-42'))?.data).toMatchObject({ args: [1] });
+  });
+
+  it('passes delay and priority to BullMQ, and refuses them without the transport', async () => {
+    const { jobs } = await app({ worker: false });
+    const delayed = await jobs.startWith({ delay: 60_000 }, FlakyJobs, 'echo', 'later');
+    const urgent = await jobs.startWith({ priority: 1 }, FlakyJobs, 'echo', 'now');
+    expect(await queue.getJobState(delayed)).toBe('delayed');
+    expect(await queue.getJobState(urgent)).toBe('prioritized');
+    await expect(jobs.startWith({ priority: 0 }, FlakyJobs, 'echo', 'x')).rejects.toThrow(InvalidOptionError);
+
+    const local = await createJobApp({}, { providers: JOB_PROVIDERS });
+    apps.push(local);
+    await expect(local.jobs.startWith({ delay: 10 }, FlakyJobs, 'echo', 1)).rejects.toThrow(/without the BullMQ transport/);
+  });
+
+  it('cancels a job no worker has taken: removed from BullMQ, recorded cancelled', async () => {
+    const { jobs } = await app({ worker: false });
+    const id = await jobs.start(FlakyJobs, 'echo', 'x');
+    expect(await jobs.cancel(id)).toBe(true);
+    expect(await queue.getJob(id)).toBeUndefined();
+    expect(await jobs.getStatus(id)).toMatchObject({ state: 'cancelled', error: { name: 'JobCancelledError' } });
+    expect(await jobs.getProgress(id)).toBeNull();
+    expect(await jobs.cancel(id)).toBe(false);
+  });
+
+  it('cancels a running job: its signal aborts, it is recorded cancelled and BullMQ does not retry it', async () => {
+    const { jobs } = await app();
+    const id = await jobs.startWith({ attempts: 3 }, ReportJobs, 'build', 'doomed');
+    await until(async () => (await jobs.getProgress(id))?.value === 0, 'the job runs');
+    expect(await jobs.cancel(id)).toBe(true);
+    expect(await jobs.getStatus(id)).toMatchObject({ state: 'cancelled', attempts: 1 });
+    await until(async () => (await queue.getJobState(id)) === 'failed', 'BullMQ gives it up');
+    expect((await queue.getJob(id))?.attemptsMade).toBeLessThanOrEqual(1);
+  });
+
+  it('fails bootstrap with an InvalidOptionError when the tracker is not shared', async () => {
+    const transport = new BullMqTransport({ connection, prefix, queueName, worker: false });
+    const building = Test.createTestingModule({
+      imports: [AsyncJobModule.forRoot({ transport, tracker: new MemoryProgressTracker() })],
+    }).compile();
+    await expect(building).rejects.toThrow(InvalidOptionError);
+    await expect(
+      Test.createTestingModule({ imports: [AsyncJobModule.forRoot({ transport: { connection } as unknown as BullMqTransport })] }).compile(),
+    ).rejects.toThrow(/expected a BullMqTransport/);
+    expect(() => new BullMqTransport({ connection, queueName: 'a:b' })).toThrow(InvalidOptionError);
+    expect(() => new BullMqTransport({ connection, lockDuration: -1 })).toThrow(/lockDuration/);
+  });
+
+  it('at shutdown hands a job that outlives the grace period back to the queue, where the next worker runs it', async () => {
+    const first = await app({}, { shutdownTimeout: 100 });
+    const id = await first.jobs.start(ReportJobs, 'build', 'handed back');
+    await until(async () => (await first.jobs.getProgress(id))?.value === 0, 'the job runs on the first worker');
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    expect(await queue.getJobState(id)).toBe('waiting');
+
+    const second = await app();
+    expect((await second.jobs.getStatus(id))?.state).toMatch(/queued|running/);
+    await until(async () => (await second.jobs.getStatus(id))?.state === 'running', 'the next worker takes it');
+    const gates = second.moduleRef.get(StepGates);
+    for (let step = 1; step <= 3; step++) gates.open(id, step);
+    expect(await second.jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', attempts: 2 });
+  });
+
+  it('closes every connection it opened: no client of this queue is left on the server', async () => {
+    const { close } = await app();
+    apps.pop();
+    expect(String(await redis.client('LIST'))).toContain('asyncjob:cancel-subscriber');
+    await close();
+    const clients = await redis.client('LIST');
+    expect(String(clients)).not.toContain('asyncjob:cancel-subscriber');
+  });
+});
