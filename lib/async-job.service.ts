@@ -50,6 +50,8 @@ import { JobRecord } from './worker/job-record.js';
 import { JobRunner } from './worker/job-runner.js';
 import { JobWorker } from './worker/job-worker.js';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** How often a job running in another process is re-read while someone follows it. */
 const REMOTE_POLL_INTERVAL = 250;
 
@@ -83,6 +85,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly stopping = new AbortController();
   /** The tracker's store is unreachable: logged once when it starts, once when it ends. */
   private trackerDown = false;
+  /** Statuses kept in this process's memory, which already holds every active job's record. */
+  private readonly statusesAreLocal: boolean;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
   private readonly transport?: BullMqTransport;
 
@@ -100,6 +104,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     // A tracker that keeps only progress still gets statuses, kept here.
     this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
+    this.statusesAreLocal = this.statuses instanceof MemoryProgressTracker;
     this.worker = new JobWorker(options.concurrency, (record) => this.runAttempt(record), { paused: options.paused });
     this.transactions = options.dataSource
       ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)
@@ -266,14 +271,14 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
     const json = data === undefined || data === null ? null : toJson(data, 'setProgress data');
     // A timed-out or cancelled job may go on running; its reports no longer count.
-    if (!context.isActive) return Promise.resolve();
+    if (!context.isActive) return RESOLVED;
     const record = context.record;
     record.progressValue = value;
     record.progressJson = json;
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
     }
-    return this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data));
+    return this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
   }
 
   /**
@@ -660,8 +665,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.records.set(record.id, record);
     try {
       // Tracked before it is queued, so an immediate getProgress never misses it.
-      await this.tracker.track(record.id);
-      await this.statuses.saveStatus(record.snapshot());
+      const tracking = this.tracker.track(record.id);
+      if (isThenable(tracking)) await tracking;
+      if (!this.statusesAreLocal) await this.statuses.saveStatus(record.snapshot());
     } catch (error) {
       this.records.delete(record.id);
       await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
@@ -694,7 +700,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'running');
     record.attempts++;
     record.startedAt = Date.now();
-    await this.saveStatus(record);
+    const saving = this.saveStatus(record);
+    if (saving) await saving;
     if (!record.is('running')) return;
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
@@ -752,8 +759,10 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if ('result' in outcome) record.result = this.storableResult(record, outcome.result);
     else record.error = toJobError(outcome.error);
     const status = record.snapshot();
-    await this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
-    await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
+    const saving = this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
+    if (saving) await saving;
+    const removing = this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
+    if (removing) await removing;
     this.records.delete(record.id);
     if (this.isFollowed(record.id)) this.publish(finalEvent(status));
     const channel = this.channels.get(record.id);
@@ -772,6 +781,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   private storableResult(record: JobRecord, value: unknown): unknown {
     if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
     try {
       return parseJson(toJson(value, 'the job result'));
     } catch (error) {
@@ -780,28 +790,50 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  private saveStatus(record: JobRecord): Promise<void> {
+  private saveStatus(record: JobRecord): Promise<void> | undefined {
+    // A process-local store needs no copy of an active status: getStatus reads this process's records first.
+    if (this.statusesAreLocal) return undefined;
     return this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(record.snapshot()));
   }
 
-  /** A tracker call whose failure must not stop the job or the worker: logged, never thrown. */
-  private async callTracker(operation: string, id: string, call: () => unknown): Promise<void> {
+  /**
+   * A tracker call whose failure must not stop the job or the worker: logged,
+   * never thrown. A synchronous tracker (the memory one) gets no promise:
+   * this sits on the path of every job.
+   */
+  private callTracker(operation: string, id: string, call: () => unknown): Promise<void> | undefined {
+    let result: unknown;
     try {
-      await call();
-      if (this.trackerDown) {
-        this.trackerDown = false;
-        this.logger.log('Progress tracker is available again');
-      }
+      result = call();
     } catch (error) {
-      // An outage fails every call: one line when it starts, not one per call.
-      if (error instanceof TrackerUnavailableError) {
-        if (this.trackerDown) return;
-        this.trackerDown = true;
-        this.logger.error(`${error.message} (${operation} for job ${id}); jobs go on, further failures are not logged until it is back`);
-        return;
-      }
-      this.logger.error(`Progress tracker ${operation} failed for job ${id}: ${toJobError(error).message}`, stackOf(error));
+      this.trackerFailed(error, operation, id);
+      return undefined;
     }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        () => this.trackerAnswered(),
+        (error: unknown) => this.trackerFailed(error, operation, id),
+      );
+    }
+    this.trackerAnswered();
+    return undefined;
+  }
+
+  private trackerAnswered(): void {
+    if (!this.trackerDown) return;
+    this.trackerDown = false;
+    this.logger.log('Progress tracker is available again');
+  }
+
+  private trackerFailed(error: unknown, operation: string, id: string): void {
+    // An outage fails every call: one line when it starts, not one per call.
+    if (error instanceof TrackerUnavailableError) {
+      if (this.trackerDown) return;
+      this.trackerDown = true;
+      this.logger.error(`${error.message} (${operation} for job ${id}); jobs go on, further failures are not logged until it is back`);
+      return;
+    }
+    this.logger.error(`Progress tracker ${operation} failed for job ${id}: ${toJobError(error).message}`, stackOf(error));
   }
 
   private notifyIfIdle(): void {
@@ -921,4 +953,8 @@ function sameProgress(a: JobProgress, b: JobProgress): boolean {
 
 function assertJobId(id: unknown, method: string): asserts id is string {
   if (typeof id !== 'string') throw new TypeError(`AsyncJobService.${method} expects a job id string, got ${describeValue(id)}`);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -19,6 +19,7 @@ interface StoredProgress {
 }
 
 interface RetainedStatus {
+  readonly id: string;
   readonly status: JobStatus;
   readonly expiresAt: number;
 }
@@ -38,8 +39,14 @@ const NOT_STARTED: StoredProgress = { value: -1, json: null };
 export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
   private readonly progress = new Map<string, StoredProgress>();
   private readonly active = new Map<string, JobStatus>();
-  /** Insertion order is finishing order, so the oldest entries sit at the front. */
   private readonly finished = new Map<string, RetainedStatus>();
+  /**
+   * Finished statuses in finishing order, oldest at `head`: eviction pops
+   * from the front in O(1). (Deleting from the front of the Map instead
+   * leaves tombstones that every later front lookup walks over.)
+   */
+  private order: RetainedStatus[] = [];
+  private head = 0;
   private readonly maxRetained: number;
 
   constructor(options: MemoryProgressTrackerOptions = {}) {
@@ -72,11 +79,13 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
     this.active.delete(status.id);
     this.finished.delete(status.id);
     const now = Date.now();
-    this.evictExpired(now);
     if (retention > 0 && this.maxRetained > 0) {
-      this.finished.set(status.id, { status: copyStatus(status), expiresAt: now + retention });
-      if (this.finished.size > this.maxRetained) this.finished.delete(this.finished.keys().next().value as string);
+      // Kept as given: the service hands over a fresh snapshot it never touches again, and reads return copies.
+      const retained: RetainedStatus = { id: status.id, status, expiresAt: now + retention };
+      this.finished.set(status.id, retained);
+      this.order.push(retained);
     }
+    this.evict(now);
   }
 
   getStatus(id: string): JobStatus | null {
@@ -96,10 +105,18 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
     return { progress: this.progress.size, active: this.active.size, finished: this.finished.size };
   }
 
-  private evictExpired(now: number): void {
-    for (const [id, retained] of this.finished) {
-      if (retained.expiresAt > now) break;
-      this.finished.delete(id);
+  /** Drops expired statuses and the oldest past `maxRetained`, from the front of {@link order}. */
+  private evict(now: number): void {
+    while (this.head < this.order.length) {
+      const oldest = this.order[this.head]!;
+      const current = this.finished.get(oldest.id) === oldest;
+      if (current && oldest.expiresAt > now && this.finished.size <= this.maxRetained) break;
+      if (current) this.finished.delete(oldest.id);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 }

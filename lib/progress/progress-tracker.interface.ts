@@ -37,7 +37,8 @@ export interface JobStatusStore {
   /**
    * Save a job's latest status. `retention` is set (in ms) only for a final
    * status: keep it that long, then forget it. An active status is kept
-   * until the next save replaces it.
+   * until the next save replaces it. `status` is a fresh snapshot that the
+   * module never changes afterwards, so a store may keep it as it is.
    */
   saveStatus(status: JobStatus, retention?: number): Awaitable<void>;
   /** The latest saved status, a copy; `null` when unknown or expired. */

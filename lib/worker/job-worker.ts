@@ -21,6 +21,7 @@ export class JobWorker<T extends BacklogNode<T>> {
   private readonly scope = new AsyncResource('AsyncJobWorker');
   private running = 0;
   private paused: boolean;
+  private pumpScheduled = false;
 
   constructor(
     private readonly concurrency: number,
@@ -47,7 +48,7 @@ export class JobWorker<T extends BacklogNode<T>> {
 
   enqueue(item: T): void {
     this.backlog.push(item);
-    this.pump();
+    this.schedulePump();
   }
 
   /** Takes a waiting item out of the backlog; false when it was not waiting. */
@@ -68,13 +69,27 @@ export class JobWorker<T extends BacklogNode<T>> {
 
   resume(): void {
     this.paused = false;
-    this.pump();
+    this.schedulePump();
   }
 
   stop(): void {
     this.paused = true;
     this.subscription.unsubscribe();
     this.scope.emitDestroy();
+  }
+
+  /**
+   * Starts waiting items on a later turn of the event loop, never inside the
+   * caller's stack: a CPU-bound job must not delay the response of the
+   * request that enqueued it. One scheduled turn serves a whole burst.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.paused) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {

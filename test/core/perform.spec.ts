@@ -29,6 +29,20 @@ describe('perform', () => {
     expect(ran).toBe(true);
   });
 
+  it("never starts the job in the caller's turn: a CPU-bound job cannot hold up the caller's response", async () => {
+    app = await createJobApp({ concurrency: 4 });
+    const { jobs } = app;
+    let started = false;
+    const id = await jobs.perform(() => {
+      started = true;
+    });
+    // The caller has its id and its own promise continuations have run; the job waits for a later turn.
+    await Promise.resolve();
+    expect(started).toBe(false);
+    await jobs.waitFor(id);
+    expect(started).toBe(true);
+  });
+
   it('runs sync and async functions with their arguments and keeps the result', async () => {
     app = await createJobApp();
     const { jobs } = app;
