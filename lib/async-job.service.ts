@@ -51,6 +51,8 @@ import { JobRunner } from './worker/job-runner.js';
 import { JobWorker } from './worker/job-worker.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
+const NO_OPTIONS: PerformOptions = Object.freeze({});
 
 /** How often a job running in another process is re-read while someone follows it. */
 const REMOTE_POLL_INTERVAL = 250;
@@ -127,7 +129,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * `maxQueued`, or the tracker's error when the job cannot be tracked.
    */
   perform<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Promise<string> {
-    return this.performWith({}, fn, ...args);
+    return this.performGated(NO_OPTIONS, fn, args);
   }
 
   /** {@link perform} with per-job options: name, timeout, attempts, backoff, transaction. */
@@ -465,8 +467,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (typeof fn !== 'function') {
       throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
     }
-    if (typeof options === 'object' && options !== null) refuseStartExtras(options);
-    const jobOptions = resolveJobOptions(options, this.options.defaultJobOptions);
+    const plain = options === NO_OPTIONS;
+    if (!plain && typeof options === 'object' && options !== null) refuseStartExtras(options);
+    const jobOptions = plain ? this.options.defaultJobOptions : resolveJobOptions(options, this.options.defaultJobOptions);
     const name = options.name ?? (fn.name || 'anonymous');
     if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
     return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions, gate);
