@@ -1,0 +1,74 @@
+import type { ProfileName } from './types.js';
+
+/** Every size the suite uses, so `full` and `smoke` differ only here. */
+export interface Profile {
+  readonly name: ProfileName;
+  /**
+   * `variant`: a fresh process for every measured run, variants alternating
+   * process by process (the full run). `scenario`: one process per scenario,
+   * the variants of each case alternating inside it (quicker: the smoke run).
+   */
+  readonly isolation: 'variant' | 'scenario';
+  /** Rounds for cases of up to 100 000 jobs, and for the larger ones. */
+  readonly rounds: { readonly normal: number; readonly large: number };
+  readonly throughput: {
+    readonly concurrencies: readonly number[];
+    readonly chunk: number;
+    readonly steadyTotal: number;
+    readonly bursts: readonly number[];
+    /**
+     * From this burst size on, a baseline whose backlog is quadratic is timed
+     * over its first `quadraticSample` jobs only (a full run would take minutes).
+     */
+    readonly quadraticFrom: number;
+    readonly quadraticSample: number;
+    readonly warmup: number;
+  };
+  readonly latency: { readonly samples: number; readonly gapMs: number };
+  readonly memory: { readonly queued: number; readonly checkpoint: number; readonly completed: number };
+  readonly redis: { readonly updates: number };
+  readonly typeorm: { readonly jobs: number; readonly idleJobs: number };
+}
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  full: {
+    name: 'full',
+    isolation: 'variant',
+    rounds: { normal: 5, large: 3 },
+    throughput: {
+      concurrencies: [1, 8],
+      chunk: 1_000,
+      steadyTotal: 100_000,
+      bursts: [10_000, 100_000, 1_000_000],
+      quadraticFrom: 200_000,
+      quadraticSample: 2_000,
+      warmup: 20_000,
+    },
+    latency: { samples: 1_000, gapMs: 1 },
+    memory: { queued: 100_000, checkpoint: 100_000, completed: 1_000_000 },
+    redis: { updates: 10_000 },
+    typeorm: { jobs: 2_000, idleJobs: 20_000 },
+  },
+  smoke: {
+    name: 'smoke',
+    isolation: 'scenario',
+    rounds: { normal: 1, large: 1 },
+    throughput: {
+      concurrencies: [1, 8],
+      chunk: 1_000,
+      steadyTotal: 4_000,
+      bursts: [1_000, 4_000, 16_000],
+      quadraticFrom: 16_000,
+      quadraticSample: 500,
+      warmup: 1_000,
+    },
+    latency: { samples: 100, gapMs: 1 },
+    memory: { queued: 5_000, checkpoint: 12_000, completed: 24_000 },
+    redis: { updates: 10_000 },
+    typeorm: { jobs: 100, idleJobs: 1_000 },
+  },
+};
+
+export function isProfileName(value: string): value is ProfileName {
+  return Object.hasOwn(PROFILES, value);
+}

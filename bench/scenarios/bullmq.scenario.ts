@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue, Worker } from 'bullmq';
+import type { Variant } from '../harness/alternate.js';
+import type { Profile } from '../harness/profile.js';
+import { defineCase, microsSince, type BenchCase, type Scenario } from '../harness/scenario.js';
+import type { Figures, MetricSpec } from '../harness/types.js';
+import { AsyncJob, AsyncJobModule, AsyncJobService } from '../../lib/index.js';
+import { OURS } from '../queues/variants.js';
+import { PrivateRedis } from '../services/redis-server.js';
+import { libraryExport } from './library-features.js';
+
+export const BULLMQ_CASE_ID = 'bullmq-jobs';
+export const BULLMQ_CONCURRENCY = 8;
+export const JOBS_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'jobs per second, first add to last completion', unit: '/s', better: 'higher' };
+export const OURS_BULLMQ = `${OURS.name}, BullMQ transport (start per job)`;
+export const RAW_BULLMQ = 'raw BullMQ (Queue.addBulk + Worker)';
+
+/** The same work for both: a trivial job, so the figure is the queueing machinery's. */
+let completed = 0;
+let target = 0;
+let allDone: (() => void) | undefined;
+function work(i: number): number {
+  if (++completed === target) allDone?.();
+  return i;
+}
+function expect(count: number): Promise<void> {
+  completed = 0;
+  target = count;
+  return new Promise((resolve) => (allDone = resolve));
+}
+
+@Injectable()
+class BenchJobs {
+  @AsyncJob('bench.work')
+  run(i: number): number {
+    return work(i);
+  }
+}
+
+interface BullSession {
+  run(jobs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface BullVariant extends Variant {
+  open(port: number, queueName: string): Promise<BullSession>;
+}
+
+type TransportClass = new (options: Record<string, unknown>) => unknown;
+
+function ours(Transport: TransportClass): BullVariant {
+  return {
+    name: OURS_BULLMQ,
+    role: 'ours',
+    open: async (port, queueName) => {
+      const transport = new Transport({ connection: { host: '127.0.0.1', port }, queueName, concurrency: BULLMQ_CONCURRENCY });
+      const moduleRef = await Test.createTestingModule({
+        imports: [AsyncJobModule.forRoot({ transport: transport as never })],
+        providers: [BenchJobs],
+      }).compile();
+      await moduleRef.init();
+      const service = moduleRef.get(AsyncJobService);
+      return {
+        run: async (jobs) => {
+          const done = expect(jobs);
+          const start = process.hrtime.bigint();
+          const adds: Array<Promise<string>> = [];
+          for (let i = 0; i < jobs; i++) adds.push(service.start(BenchJobs, 'run', i));
+          await Promise.all(adds);
+          await done;
+          return microsSince(start);
+        },
+        close: () => moduleRef.close(),
+      };
+    },
+  };
+}
+
+const raw: BullVariant = {
+  name: RAW_BULLMQ,
+  role: 'baseline',
+  open: async (port, queueName) => {
+    const connection = { host: '127.0.0.1', port };
+    const queue = new Queue(queueName, { connection, defaultJobOptions: { removeOnComplete: { age: 3600, count: 1000 } } });
+    const worker = new Worker(queueName, async (job) => work((job.data as { i: number }).i), { connection, concurrency: BULLMQ_CONCURRENCY });
+    await worker.waitUntilReady();
+    return {
+      run: async (jobs) => {
+        const done = expect(jobs);
+        const start = process.hrtime.bigint();
+        const batch = Array.from({ length: jobs }, (_, i) => ({ name: 'bench.work', data: { i } }));
+        for (let from = 0; from < jobs; from += 1000) await queue.addBulk(batch.slice(from, from + 1000));
+        await done;
+        return microsSince(start);
+      },
+      close: async () => {
+        await worker.close();
+        await queue.close();
+      },
+    };
+  },
+};
+
+async function measure(variant: BullVariant, jobs: number): Promise<Figures> {
+  const redis = await PrivateRedis.start();
+  try {
+    const session = await variant.open(redis.port, `bench-${variant.role}`);
+    await session.run(Math.min(1000, jobs));
+    const micros = await session.run(jobs);
+    await session.close();
+    return { perSecond: jobs / (micros / 1e6) };
+  } finally {
+    await redis.stop();
+  }
+}
+
+function bullCase(profile: Profile): BenchCase {
+  const jobs = profile.name === 'smoke' ? 1_000 : 10_000;
+  const Transport = libraryExport('BullMqTransport') as TransportClass | undefined;
+  const variants = typeof Transport === 'function' ? [ours(Transport)] : [];
+  return defineCase<BullVariant>({
+    id: BULLMQ_CASE_ID,
+    title: `${jobs.toLocaleString('en-US')} trivial jobs through BullMQ, concurrency ${BULLMQ_CONCURRENCY}, one process (a private redis-server on loopback)`,
+    rounds: profile.rounds.normal,
+    metrics: [JOBS_PER_SECOND],
+    variants: [...variants, raw],
+    notes: [
+      'Ours: start() per job (JSON check, tracker seed status, Queue.add), worker-side status and progress in the Redis tracker.',
+      'Raw: Queue.addBulk in chunks of 1 000 and a Worker with the same processor and concurrency; no status tracking.',
+    ],
+    unavailable: () => (variants.length === 0 ? 'feature not present (no BullMqTransport exported by the library)' : undefined),
+    measure: (variant) => measure(variant, jobs),
+  });
+}
+
+export const bullmqScenario: Scenario = {
+  number: 6,
+  title: 'Distributed mode: jobs per second through BullMQ, ours against raw BullMQ',
+  cases: (profile) => [bullCase(profile)],
+};

@@ -1,0 +1,9 @@
+import type { Scenario } from '../harness/scenario.js';
+import { bullmqScenario } from './bullmq.scenario.js';
+import { latencyScenario } from './latency.scenario.js';
+import { memoryScenario } from './memory.scenario.js';
+import { redisTrackerScenario } from './redis-tracker.scenario.js';
+import { throughputScenario } from './throughput.scenario.js';
+import { typeormScenario } from './typeorm.scenario.js';
+
+export const SCENARIOS: readonly Scenario[] = [throughputScenario, latencyScenario, memoryScenario, redisTrackerScenario, typeormScenario, bullmqScenario];

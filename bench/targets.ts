@@ -1,0 +1,119 @@
+import { absence, findMeasurement } from './harness/lookup.js';
+import type { Profile } from './harness/profile.js';
+import { formatFigure } from './harness/stats.js';
+import type { Target } from './harness/target.js';
+import type { CaseResult } from './harness/types.js';
+import { pQueue } from './queues/p-queue.queue.js';
+import { subjectMergeMap } from './queues/subject-merge-map.queue.js';
+import { OURS } from './queues/variants.js';
+import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
+import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
+import { COMMANDS_PER_UPDATES, REDIS_CASE_ID, trackedJobName } from './scenarios/redis-tracker.scenario.js';
+import { burstCaseId, PER_JOB, steadyCaseId } from './scenarios/throughput.scenario.js';
+import { IDLE_CASE_ID, INSERT_CASE_ID, PER_INSERT_JOB, CONNECTIONS_TAKEN, PLAIN_QUERY_RUNNER, OURS_WITH_DATA_SOURCE } from './scenarios/typeorm.scenario.js';
+
+interface Point {
+  readonly scenario: number;
+  readonly caseId: string;
+  readonly metric: string;
+  readonly variant: string;
+}
+
+/** The median at `point`, or why there is none. */
+function median(results: readonly CaseResult[], point: Point): number | string {
+  return findMeasurement(results, point.scenario, point.caseId, point.metric, point.variant)?.median ?? absence(results, point.scenario, point.caseId);
+}
+
+/** A target on one figure, or on the ratio of two: met when `test` holds. */
+function figureTarget(
+  scenario: number,
+  target: string,
+  points: readonly [Point] | readonly [Point, Point],
+  test: (value: number) => boolean,
+  unit = '',
+): Target {
+  return {
+    scenario,
+    target,
+    evaluate: (results) => {
+      const values = points.map((point) => median(results, point));
+      const missing = values.find((value): value is string => typeof value === 'string');
+      if (missing !== undefined) return { measured: missing, met: null };
+      const [first, second] = values as number[];
+      const value = second === undefined ? first! : first! / second;
+      const measured = second === undefined ? `${formatFigure(value)} ${unit}`.trim() : `${formatFigure(value)}× (${formatFigure(first!)} / ${formatFigure(second)} ${unit})`.trim();
+      return { measured, met: test(value) };
+    },
+  };
+}
+
+function throughputTargets(profile: Profile): Target[] {
+  const { concurrencies, bursts } = profile.throughput;
+  const smallest = Math.min(...bursts);
+  const largest = Math.max(...bursts);
+  const at = (caseId: string, variant: string): Point => ({ scenario: 1, caseId, metric: PER_JOB.key, variant });
+  return concurrencies.flatMap((c) => [
+    ...[steadyCaseId(c), ...bursts.map((size) => burstCaseId(c, size))].map((caseId) =>
+      figureTarget(1, `concurrency ${c}, ${caseId.replace(/^c\d+-/, '')}: no slower than p-queue (ours / p-queue ≤ 1.0)`, [at(caseId, OURS.name), at(caseId, pQueue.name)], (r) => r <= 1, 'µs'),
+    ),
+    figureTarget(
+      1,
+      `concurrency ${c}: within 4× of the bare Subject+mergeMap at its best (steady feed, both)`,
+      [at(steadyCaseId(c), OURS.name), at(steadyCaseId(c), subjectMergeMap.name)],
+      (r) => r <= 4,
+      'µs',
+    ),
+    figureTarget(
+      1,
+      `concurrency ${c}: per-job cost at a ${largest.toLocaleString('en-US')} burst within 2× of that at ${smallest.toLocaleString('en-US')}`,
+      [at(burstCaseId(c, largest), OURS.name), at(burstCaseId(c, smallest), OURS.name)],
+      (r) => r <= 2,
+      'µs',
+    ),
+  ]);
+}
+
+/** Growth over the jobs after the checkpoint that counts as bounded: about 2 bytes a job over 900 000. */
+const BOUNDED_GROWTH_MIB = 2;
+
+export function buildTargets(profile: Profile): Target[] {
+  const late = (profile.memory.completed - profile.memory.checkpoint).toLocaleString('en-US');
+  return [
+    ...throughputTargets(profile),
+    figureTarget(2, 'p99 start latency under 1 ms at light load', [{ scenario: 2, caseId: LATENCY_CASE_ID, metric: P99.key, variant: OURS.name }], (v) => v < 1000, 'µs'),
+    figureTarget(3, '≤ 1 KB heap per queued job', [{ scenario: 3, caseId: QUEUED_CASE_ID, metric: BYTES_PER_QUEUED.key, variant: OURS.name }], (v) => v <= 1024, 'bytes'),
+    ...[OURS, OURS_NO_RETENTION].map((kind) =>
+      figureTarget(
+        3,
+        `bounded heap (${kind.name}): < ${BOUNDED_GROWTH_MIB} MiB growth over the last ${late} completed jobs`,
+        [{ scenario: 3, caseId: RETAINED_CASE_ID, metric: GROWTH_LATE.key, variant: kind.name }],
+        (v) => v < BOUNDED_GROWTH_MIB,
+        'MiB',
+      ),
+    ),
+    figureTarget(
+      4,
+      `Redis coalescing: fewer than 100 commands per ${profile.redis.updates.toLocaleString('en-US')} updates from one job`,
+      [{ scenario: 4, caseId: REDIS_CASE_ID, metric: COMMANDS_PER_UPDATES.key, variant: trackedJobName(true) }],
+      (v) => v < 100,
+      'commands',
+    ),
+    figureTarget(
+      5,
+      'per-job transaction within 1.3× of a plain QueryRunner loop',
+      [
+        { scenario: 5, caseId: INSERT_CASE_ID, metric: PER_INSERT_JOB.key, variant: OURS_WITH_DATA_SOURCE },
+        { scenario: 5, caseId: INSERT_CASE_ID, metric: PER_INSERT_JOB.key, variant: PLAIN_QUERY_RUNNER },
+      ],
+      (r) => r <= 1.3,
+      'µs',
+    ),
+    figureTarget(
+      5,
+      'a job that never touches the database takes no connection',
+      [{ scenario: 5, caseId: IDLE_CASE_ID, metric: CONNECTIONS_TAKEN.key, variant: OURS_WITH_DATA_SOURCE }],
+      (v) => v === 0,
+      'connections',
+    ),
+  ];
+}
