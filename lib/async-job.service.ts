@@ -106,7 +106,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     // A tracker that keeps only progress still gets statuses, kept here.
     this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
-    this.statusesAreLocal = this.statuses instanceof MemoryProgressTracker;
+    // Only a store this module owns: a memory tracker given in the options may be shared with another module.
+    this.statusesAreLocal = !isJobStatusStore(tracker) || (options.tracker === undefined && tracker instanceof MemoryProgressTracker);
     this.worker = new JobWorker(options.concurrency, (record) => this.runAttempt(record), { paused: options.paused });
     this.transactions = options.dataSource
       ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)

@@ -23,6 +23,9 @@ const SNAPSHOT_LEVELS: ReadonlySet<IsolationLevel | undefined> = new Set<Isolati
  * what `timedQuery` needs, and behaves the same on PostgreSQL (whose default
  * it is) and MariaDB/MySQL (whose default is `REPEATABLE READ`).
  */
+/** Drivers whose servers start transactions at READ COMMITTED unless configured otherwise. */
+const DEFAULTS_TO_READ_COMMITTED: ReadonlySet<string> = new Set(['postgres', 'mssql', 'oracle']);
+
 export class JobTransactions implements AttemptScope, JobTransactionHost {
   readonly lock: SharedConnectionLock | undefined;
   private readonly transactions = new WeakMap<JobContext, JobTransaction>();
@@ -45,8 +48,10 @@ export class JobTransactions implements AttemptScope, JobTransactionHost {
       );
     }
     const configured = dataSource.options.isolationLevel;
-    this.fallback = configured === undefined && supported.includes('READ COMMITTED') ? 'READ COMMITTED' : undefined;
-    this.fallbackEffective = configured ?? this.fallback;
+    const readCommitted = supported.includes('READ COMMITTED') ? 'READ COMMITTED' : undefined;
+    this.fallbackEffective = configured ?? readCommitted;
+    // Where READ COMMITTED is the server's own default, naming it costs a round trip per job for nothing.
+    this.fallback = configured === undefined && !DEFAULTS_TO_READ_COMMITTED.has(String(dataSource.options.type)) ? readCommitted : undefined;
     // TypeORM's SQLite drivers hand every caller the same QueryRunner on the same connection.
     const shared = dataSource.driver.createQueryRunner('master');
     this.lock = shared === dataSource.driver.createQueryRunner('master') ? new SharedConnectionLock(shared, TransactionEvents.of(dataSource)) : undefined;
