@@ -190,13 +190,13 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
       throw new Error('decoder crashed');
     });
     const cancelled = await jobs.perform(() => undefined);
-    const failed$ = firstValueFrom(jobs.progress$(failing).pipe(toArray()));
-    const cancelled$ = firstValueFrom(jobs.progress$(cancelled).pipe(toArray()));
+    // Both expectations hold their promise before anything can reject it.
+    const failed = expect(firstValueFrom(jobs.progress$(failing).pipe(toArray()))).rejects.toThrow(/Job .* failed: Error: decoder crashed/);
+    const cancelledWith = expect(firstValueFrom(jobs.progress$(cancelled).pipe(toArray()))).rejects.toBeInstanceOf(JobCancelledError);
     await jobs.cancel(cancelled);
     jobs.resume();
-    await expect(failed$).rejects.toThrow(JobFailedError);
-    await expect(failed$).rejects.toThrow(/Error: decoder crashed/);
-    await expect(cancelled$).rejects.toBeInstanceOf(JobCancelledError);
+    await failed;
+    await cancelledWith;
     await expect(firstValueFrom(jobs.progress$('asyncjob_unknown'))).rejects.toBeInstanceOf(JobNotFoundError);
     // A finished job's stream ends at once the same way.
     await expect(firstValueFrom(jobs.progress$(failing))).rejects.toThrow(JobFailedError);
