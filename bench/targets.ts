@@ -6,6 +6,7 @@ import type { CaseResult } from './harness/types.js';
 import { pQueue } from './queues/p-queue.queue.js';
 import { subjectMergeMap } from './queues/subject-merge-map.queue.js';
 import { OURS } from './queues/variants.js';
+import { BULLMQ_CASE_ID, JOBS_PER_SECOND, OURS_BULLMQ, RAW_BULLMQ } from './scenarios/bullmq.scenario.js';
 import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
 import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
 import { COMMANDS_PER_UPDATES, REDIS_CASE_ID, trackedJobName } from './scenarios/redis-tracker.scenario.js';
@@ -114,6 +115,16 @@ export function buildTargets(profile: Profile): Target[] {
       [{ scenario: 5, caseId: IDLE_CASE_ID, metric: CONNECTIONS_TAKEN.key, variant: OURS_WITH_DATA_SOURCE }],
       (v) => v === 0,
       'connections',
+    ),
+    figureTarget(
+      6,
+      'BullMQ mode: at least 0.9 of raw BullMQ jobs per second',
+      [
+        { scenario: 6, caseId: BULLMQ_CASE_ID, metric: JOBS_PER_SECOND.key, variant: OURS_BULLMQ },
+        { scenario: 6, caseId: BULLMQ_CASE_ID, metric: JOBS_PER_SECOND.key, variant: RAW_BULLMQ },
+      ],
+      (r) => r >= 0.9,
+      'jobs/s',
     ),
   ];
 }
