@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMqTransport } from 'nestjs-asyncjob';
 import { JOB_PROVIDERS, RowJobs } from '../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
-import { freePort } from '../redis/redis-support.js';
-import { BullChild, DurableRedis, RowsTable, uniqueQueue } from './bullmq-support.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { BullChild, RowsTable, uniqueQueue } from './bullmq-support.js';
 
 /**
  * Redis crashes (SIGKILL) in the middle of a run and comes back. It is a
@@ -19,14 +19,13 @@ import { BullChild, DurableRedis, RowsTable, uniqueQueue } from './bullmq-suppor
 describe('BullMQ transport through a Redis restart', () => {
   const { prefix, queueName } = uniqueQueue('restart');
   const dir = mkdtempSync(join(tmpdir(), 'asyncjob-redis-'));
-  let server: DurableRedis;
+  let server: RedisServer;
   let table: RowsTable;
   let web: JobApp;
   const workers: BullChild[] = [];
 
   beforeAll(async () => {
-    server = new DurableRedis(await freePort(), dir);
-    await server.start();
+    server = await RedisServer.start({ appendOnlyDir: dir });
     table = await RowsTable.create(true);
     const env = {
       ROLE: 'worker',
@@ -48,7 +47,7 @@ describe('BullMQ transport through a Redis restart', () => {
     await web?.close();
     await Promise.all(workers.map((worker) => worker.close()));
     await table?.drop();
-    await server?.kill();
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -56,7 +55,7 @@ describe('BullMQ transport through a Redis restart', () => {
     const count = 400;
     const ids = await Promise.all(Array.from({ length: count }, (_, key) => web.jobs.start(RowJobs, 'insert', key, { pauseMs: 50, idempotent: true })));
     await until(async () => (await table.counts()).rows >= 40, 'some jobs are done', 30_000);
-    await server.kill();
+    await server.stop();
     const atCrash = (await table.counts()).rows;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await server.start();

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProgressTracker } from 'nestjs-asyncjob';
 import { createJobApp } from '../helpers/job-app.js';
-import { PrivateRedis, REDIS_HOST, commandCalls, inspector } from './redis-support.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { REDIS_HOST, commandCalls, inspector } from './redis-support.js';
 
 /** Commands the test itself sends to read the figures; not the tracker's. */
 const OWN_COMMANDS = new Set(['info', 'config|resetstat', 'config', 'ping', 'client|setinfo', 'client|setname', 'select', 'hello']);
@@ -14,11 +15,11 @@ const OWN_COMMANDS = new Set(['info', 'config|resetstat', 'config', 'ping', 'cli
  * no other client's traffic is counted.
  */
 describe('RedisProgressTracker: Redis commands per 10 000 progress updates', () => {
-  let server: PrivateRedis;
+  let server: RedisServer;
   let stats: Redis;
 
   beforeAll(async () => {
-    server = await PrivateRedis.start();
+    server = await RedisServer.start();
     stats = inspector(server.port, 0);
     await stats.connect();
   });

@@ -29,8 +29,7 @@ describe('RedisProgressTracker across two processes', () => {
   afterAll(async () => {
     // Each process must exit by itself once its app is closed: no connection left open.
     const codes = await Promise.all([a?.close(), b?.close()]);
-    a?.kill();
-    b?.kill();
+    await Promise.all([a?.kill(), b?.kill()]);
     await deletePrefix(redis, keyPrefix);
     redis?.disconnect();
     expect(codes).toStrictEqual([0, 0]);

@@ -2,14 +2,15 @@ import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisProgressTracker, TrackerUnavailableError } from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
-import { PrivateRedis, REDIS_HOST, freePort } from './redis-support.js';
+import { RedisServer, freePort } from '../helpers/redis-server.js';
+import { REDIS_HOST } from './redis-support.js';
 
 /**
  * Outages, played on redis-servers of the tests' own (never the shared one):
  * stopped with SIGKILL, started again on the same port.
  */
 describe('RedisProgressTracker when Redis goes away', () => {
-  let server: PrivateRedis | undefined;
+  let server: RedisServer | undefined;
   const apps: JobApp[] = [];
   const trackers: RedisProgressTracker[] = [];
   let errors: string[];
@@ -23,7 +24,7 @@ describe('RedisProgressTracker when Redis goes away', () => {
   }
 
   beforeAll(async () => {
-    server = await PrivateRedis.start();
+    server = await RedisServer.start();
   });
   beforeEach(() => {
     errors = [];
@@ -114,7 +115,7 @@ describe('RedisProgressTracker when Redis goes away', () => {
     await expect(refused).rejects.toThrow(`Progress tracker unavailable: Redis at ${REDIS_HOST}:${port} (db 0) could not serve track`);
     expect(errors.filter((message) => message.startsWith(`Cannot connect to Redis at ${REDIS_HOST}:${port}`))).toHaveLength(1);
 
-    const late = await PrivateRedis.startOn(port);
+    const late = await RedisServer.startOn(port);
     try {
       await until(() => owner.client.status === 'ready', 'the tracker connects', 15_000);
       const id = await app.jobs.perform(() => 'late');
