@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TrackerUnavailableError } from '../errors/tracker-unavailable.error.js';
 import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
@@ -12,6 +12,7 @@ import { RedisChangeFeed } from './redis/redis-change-feed.js';
 import { createTrackerClient } from './redis/redis-client-factory.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisKeys } from './redis/redis-keys.js';
+import { WriteQueue, type WriteBatch } from './redis/write-queue.js';
 import type { RedisProgressTrackerOptions } from './redis/redis-progress-tracker-options.interface.js';
 
 /** tgext.asyncjob's "tracked, no progress yet". */
@@ -20,6 +21,9 @@ const NOT_STARTED = '[-1,null]';
 const MAX_UNSAVED = 10_000;
 /** Jobs whose keys are renewed per round trip. */
 const RENEW_BATCH = 500;
+/** Most finished jobs remembered as having no progress key left; past it a later `remove` just deletes it again. */
+const MAX_SETTLED = 10_000;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A status write or key deletion that failed while Redis was away, to replay when it returns. */
 interface UnsavedWrite {
@@ -47,6 +51,9 @@ interface UnsavedWrite {
  * - `setProgress` is coalesced: at most one write per `flushInterval` ms, the
  *   latest value winning; a job's final progress is written with its final
  *   status, before it is reported finished.
+ * - Writes made in the same tick (a burst of jobs) go to Redis together, in
+ *   order, as one script call: one round trip for the burst. A final status
+ *   deletes the progress key in the same call, just after the status.
  * - Changes are announced on `<keyPrefix><id>:changes`, one subscriber
  *   connection per process, so `waitFor` and `progress$` follow jobs of other
  *   processes without polling.
@@ -72,6 +79,9 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
   /** Jobs of this process that are queued or running: their keys are renewed, and only they report progress. */
   private readonly active = new Set<string>();
   private readonly unsaved = new Map<string, UnsavedWrite>();
+  /** Jobs whose final status write also deleted their progress key: their `remove` has nothing left to do. */
+  private readonly settled = new Set<string>();
+  private readonly writes: WriteQueue;
   private readonly renewTimer: NodeJS.Timeout;
   private renewing = false;
   private flushFailing = false;
@@ -91,6 +101,7 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     const { client, owned } = createTrackerClient(options, commandTimeout);
     this.connection = new RedisConnection(client, owned, commandTimeout, connectTimeout);
     this.feed = new RedisChangeFeed(this.connection, this.keys);
+    this.writes = new WriteQueue(this.connection);
     this.coalescer = new ProgressCoalescer(
       flushInterval,
       (batch) => this.writeProgress(batch),
@@ -103,6 +114,13 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     this.renewTimer.unref();
   }
 
+  /**
+   * Writes reach Redis in the order they are made, awaited or not (one
+   * connection, one queue), so a caller need not wait for one before making
+   * the next. Internal.
+   */
+  readonly ordersWrites = true;
+
   /** The key prefix; every key and channel of this tracker starts with it. */
   get keyPrefix(): string {
     return this.keys.prefix;
@@ -113,27 +131,26 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     return this.connection.client;
   }
 
-  async track(id: string): Promise<void> {
+  track(id: string): Promise<void> {
     this.active.add(id);
     this.coalescer.take(id);
     this.unsaved.delete(id);
-    try {
-      await this.connection.run('track', (client) => client.set(this.keys.progress(id), NOT_STARTED, 'PX', this.ttl));
-    } catch (error) {
+    this.settled.delete(id);
+    return this.writes.write('track', (batch) => batch.set(this.keys.progress(id), NOT_STARTED, this.ttl)).catch((error: unknown) => {
       this.active.delete(id);
       throw error;
-    }
+    });
   }
 
-  async remove(id: string): Promise<void> {
+  remove(id: string): Promise<void> {
     this.active.delete(id);
     this.coalescer.take(id);
-    try {
-      await this.connection.run('remove', (client) => client.del(this.keys.progress(id)));
-    } catch (error) {
+    // Deleted with the final status (or remembered for replay with it).
+    if (this.settled.delete(id)) return RESOLVED;
+    return this.writes.write('remove', (batch) => batch.del(this.keys.progress(id))).catch((error: unknown) => {
       if (error instanceof TrackerUnavailableError) this.remember(id, { removeProgress: true });
       throw error;
-    }
+    });
   }
 
   /**
@@ -156,30 +173,45 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     return json === null ? null : decodeProgress(json, this.keys.progress(id));
   }
 
-  async saveStatus(status: JobStatus, retention?: number): Promise<void> {
+  /**
+   * Writes the status (and the latest progress, first, so no reader sees a
+   * status older than the progress). A final status (with a `retention`)
+   * also deletes the job's progress key, after the status, in the same round
+   * trip: its final progress is in the status, and `remove` then has nothing
+   * left to send.
+   */
+  saveStatus(status: JobStatus, retention?: number): Promise<void> {
     const id = status.id;
     const json = JSON.stringify(status);
     const expiresAt = retention === undefined ? undefined : Date.now() + retention;
-    if (expiresAt === undefined) this.active.add(id);
-    else this.active.delete(id);
+    if (expiresAt === undefined) {
+      this.active.add(id);
+      this.settled.delete(id);
+    } else {
+      this.active.delete(id);
+      this.coalescer.take(id);
+      this.settled.add(id);
+      if (this.settled.size > MAX_SETTLED) this.settled.delete(this.settled.values().next().value as string);
+    }
     // Whatever happens to this write, an older unsaved status must never be replayed over it.
     const unsaved = this.unsaved.get(id);
     if (unsaved) unsaved.status = unsaved.expiresAt = undefined;
     let progress: string | undefined;
-    try {
-      await this.connection.run('saveStatus', (client) => {
-        const pipeline = client.pipeline();
-        // The latest progress goes first, so no reader sees the job finished before its last value.
-        progress = this.coalescer.take(id);
-        if (progress !== undefined) pipeline.set(this.keys.progress(id), progress, 'PX', this.ttl);
-        this.writeStatus(pipeline, id, json, expiresAt);
-        return this.connection.exec(pipeline);
+    return this.writes
+      .write('saveStatus', (batch) => {
+        if (expiresAt === undefined) {
+          progress = this.coalescer.take(id);
+          if (progress !== undefined) batch.set(this.keys.progress(id), progress, this.ttl);
+        }
+        this.writeStatus(batch, id, json, expiresAt, expiresAt !== undefined);
+      })
+      .catch((error: unknown) => {
+        if (progress !== undefined) this.coalescer.restore(id, progress);
+        if (error instanceof TrackerUnavailableError) {
+          this.remember(id, expiresAt === undefined ? { status: json } : { status: json, expiresAt, removeProgress: true });
+        }
+        throw error;
       });
-    } catch (error) {
-      if (progress !== undefined) this.coalescer.restore(id, progress);
-      if (error instanceof TrackerUnavailableError) this.remember(id, expiresAt === undefined ? { status: json } : { status: json, expiresAt });
-      throw error;
-    }
   }
 
   async getStatus(id: string): Promise<JobStatus | null> {
@@ -230,33 +262,36 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
   }
 
   private writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
-    return this.connection
-      .run('setProgress', (client) => {
-        const pipeline = client.pipeline();
+    return this.writes
+      .write('setProgress', (writes) => {
         for (const [id, json] of batch) {
           // Finished while the batch waited: its key must stay deleted.
           if (!this.active.has(id)) continue;
-          pipeline.set(this.keys.progress(id), json, 'PX', this.ttl);
-          pipeline.publish(this.keys.channel(id), 'progress');
+          writes.set(this.keys.progress(id), json, this.ttl);
+          writes.publish(this.keys.channel(id), 'progress');
         }
-        return pipeline.length === 0 ? Promise.resolve() : this.connection.exec(pipeline);
       })
       .then(() => {
         this.flushFailing = false;
       });
   }
 
-  /** Queues a status write (or deletion, after the retention is over) and its announcement. */
-  private writeStatus(pipeline: ChainableCommander, id: string, json: string, expiresAt: number | undefined): void {
+  /**
+   * Queues a status write (or deletion, after the retention is over), the
+   * progress key's deletion for a finished job, and their announcement.
+   */
+  private writeStatus(batch: WriteBatch, id: string, json: string, expiresAt: number | undefined, removeProgress: boolean): void {
     const key = this.keys.status(id);
     if (expiresAt === undefined) {
-      pipeline.set(key, json, 'PX', this.ttl);
+      batch.set(key, json, this.ttl);
     } else {
       const left = Math.ceil(expiresAt - Date.now());
-      if (left > 0) pipeline.set(key, json, 'PX', left);
-      else pipeline.del(key);
+      if (left > 0) batch.set(key, json, left);
+      else batch.del(key);
     }
-    pipeline.publish(this.keys.channel(id), 'status');
+    // After the status: getProgress answers null only once the final status is there.
+    if (removeProgress) batch.del(this.keys.progress(id));
+    batch.publish(this.keys.channel(id), 'status');
   }
 
   private remember(id: string, write: UnsavedWrite): void {
@@ -280,13 +315,11 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     const entries = [...this.unsaved];
     this.unsaved.clear();
     try {
-      await this.connection.run('replay', (client) => {
-        const pipeline = client.pipeline();
+      await this.writes.write('replay', (batch) => {
         for (const [id, write] of entries) {
-          if (write.status !== undefined) this.writeStatus(pipeline, id, write.status, write.expiresAt);
-          if (write.removeProgress) pipeline.del(this.keys.progress(id));
+          if (write.status !== undefined) this.writeStatus(batch, id, write.status, write.expiresAt, write.removeProgress === true);
+          else if (write.removeProgress) batch.del(this.keys.progress(id));
         }
-        return pipeline.length === 0 ? Promise.resolve() : this.connection.exec(pipeline);
       });
     } catch (error) {
       // Newer writes for the same job supersede what failed here.
