@@ -6,6 +6,7 @@ import { ASYNC_JOB_MODULE_OPTIONS } from './async-job.module-definition.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
+import { moduleOwnedTrackers } from './progress/live-progress.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { isJobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 
@@ -27,7 +28,12 @@ export const progressTrackerProvider: Provider = {
   provide: PROGRESS_TRACKER,
   useFactory: async (options: ResolvedModuleOptions, moduleRef: ModuleRef): Promise<ProgressTracker> => {
     const { tracker, transport } = options;
-    if (tracker === undefined) return transport ? transport.createTracker() : new MemoryProgressTracker({ maxRetained: options.maxRetained });
+    if (tracker === undefined) {
+      if (transport) return transport.createTracker();
+      const own = new MemoryProgressTracker({ maxRetained: options.maxRetained });
+      moduleOwnedTrackers.add(own);
+      return own;
+    }
     const instance = typeof tracker === 'function' ? await moduleRef.create(tracker as Type<ProgressTracker>) : tracker;
     if (transport && (instance instanceof MemoryProgressTracker || !isJobStatusStore(instance))) {
       throw new InvalidOptionError(

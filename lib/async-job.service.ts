@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import {
   Observable,
@@ -13,7 +12,7 @@ import {
 } from 'rxjs';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
-import { JOB_ID_PREFIX, RESOLVED_OPTIONS } from './async-job.internal-constants.js';
+import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
 import { JobRegistry, type JobDefinition } from './async-job.registry.js';
 import type { BullMqTransport } from './bullmq/bullmq-transport.js';
@@ -37,6 +36,7 @@ import type { StartOptions } from './interfaces/start-options.interface.js';
 import type { TimedQueryOptions } from './interfaces/timed-query-options.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
 import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
+import { LIVE_PROGRESS, moduleOwnedTrackers } from './progress/live-progress.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
@@ -44,10 +44,11 @@ import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
 import { timedQuery as runTimedQuery } from './typeorm/timed-query.js';
 import { describeValue } from './utils/describe-value.js';
 import { stackOf, toJobError } from './utils/job-error.js';
+import { newJobId } from './utils/job-id.js';
 import { parseJson, toJson } from './utils/json.js';
 import type { JobGate } from './worker/job-gate.js';
 import { JobRecord } from './worker/job-record.js';
-import { JobRunner } from './worker/job-runner.js';
+import { JobRunner, type AttemptOutcome } from './worker/job-runner.js';
 import { JobWorker } from './worker/job-worker.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -89,6 +90,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private trackerDown = false;
   /** Statuses kept in this process's memory, which already holds every active job's record. */
   private readonly statusesAreLocal: boolean;
+  /** The tracker is the module's own memory one: it reads active jobs' progress from {@link records}, with no copy kept in it. */
+  private readonly progressIsLocal: boolean;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
   private readonly transport?: BullMqTransport;
 
@@ -108,7 +111,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
     // Only a store this module owns: a memory tracker given in the options may be shared with another module.
     this.statusesAreLocal = !isJobStatusStore(tracker) || (options.tracker === undefined && tracker instanceof MemoryProgressTracker);
-    this.worker = new JobWorker(options.concurrency, (record) => this.runAttempt(record), { paused: options.paused });
+    this.progressIsLocal = moduleOwnedTrackers.has(tracker) && tracker instanceof MemoryProgressTracker;
+    if (this.progressIsLocal) (tracker as MemoryProgressTracker)[LIVE_PROGRESS] = (id) => this.records.get(id)?.progress();
+    this.worker = new JobWorker(options.concurrency, this.runAttempt.bind(this), { paused: options.paused });
     this.transactions = options.dataSource
       ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)
       : undefined;
@@ -281,6 +286,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
     }
+    if (this.progressIsLocal) return RESOLVED;
     return this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
   }
 
@@ -389,7 +395,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
     const reason = new JobCancelledError(id, 'cancelled');
     this.halt(record, reason);
-    await this.finish(record, 'cancelled', { error: reason });
+    await this.finish(record, 'cancelled', { ok: false, error: reason });
     return true;
   }
 
@@ -451,7 +457,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
             return Promise.resolve();
           }
           this.halt(record, reason);
-          return this.finish(record, 'interrupted', { error: reason });
+          return this.finish(record, 'interrupted', { ok: false, error: reason });
         }),
       );
     }
@@ -464,16 +470,22 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.events.complete();
   }
 
-  private async performGated<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, args: A, gate?: JobGate): Promise<string> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
+  /** Not `async`: with a synchronous tracker the id is known at once, and the only promise made is the one returned. */
+  private performGated<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, args: A, gate?: JobGate): Promise<string> {
+    try {
+      if (typeof fn !== 'function') {
+        throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
+      }
+      const plain = options === NO_OPTIONS;
+      if (!plain && typeof options === 'object' && options !== null) refuseStartExtras(options);
+      const jobOptions = plain ? this.options.defaultJobOptions : resolveJobOptions(options, this.options.defaultJobOptions);
+      const name = options.name ?? (fn.name || 'anonymous');
+      if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
+      const id = this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions, gate);
+      return typeof id === 'string' ? Promise.resolve(id) : id;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const plain = options === NO_OPTIONS;
-    if (!plain && typeof options === 'object' && options !== null) refuseStartExtras(options);
-    const jobOptions = plain ? this.options.defaultJobOptions : resolveJobOptions(options, this.options.defaultJobOptions);
-    const name = options.name ?? (fn.name || 'anonymous');
-    if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', name, 'a non-empty string');
-    return this.submit(name, fn as (...args: never[]) => unknown, args, jobOptions, gate);
   }
 
   private async startGated<T>(options: StartOptions, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
@@ -506,15 +518,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const name = definition.name;
     // Checked here, at the call, not on another machine later.
     toJson(args, `The arguments of job "${name}"`);
-    const id = extras.jobId ?? `${JOB_ID_PREFIX}${randomUUID()}`;
+    const id = extras.jobId ?? newJobId();
     if (extras.jobId !== undefined && (await transport.has(name, id))) {
       gate?.abandon();
       return id;
     }
     const status: JobStatus = { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: Date.now() };
     try {
-      await this.tracker.track(id);
-      await this.statuses.saveStatus(status);
+      // Both sent at once: a Redis tracker writes them (and a whole burst of starts') in one round trip.
+      await Promise.all([this.tracker.track(id), this.statuses.saveStatus(status)]);
     } catch (error) {
       await this.callTracker('remove', id, () => this.tracker.remove(id));
       throw error;
@@ -597,9 +609,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'running');
     record.startedAt = Date.now();
     // Progress starts again from -1 on each attempt.
-    await this.callTracker('track', record.id, () => this.tracker.track(record.id));
-    await this.saveStatus(record);
-    if (!record.is('running')) return this.afterHalt(record);
+    const tracking = this.callTracker('track', record.id, () => this.tracker.track(record.id));
+    const saving = this.saveStatus(record);
+    // A tracker that keeps its writes in order (the Redis one) is not waited for: the final
+    // status still lands after this one. Any other is, so its writes cannot cross.
+    if (!this.trackerOrdersWrites()) {
+      await tracking;
+      await saving;
+      if (!record.is('running')) return this.afterHalt(record);
+    }
     if (this.isFollowed(record.id)) {
       this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
     }
@@ -607,7 +625,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.context = undefined;
     if (!record.is('running')) return this.afterHalt(record);
     if (outcome.ok) {
-      await this.finish(record, 'completed', { result: outcome.value });
+      await this.finish(record, 'completed', outcome);
       return { kind: 'completed', result: record.result };
     }
     this.logger.error(
@@ -623,8 +641,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       }
       return { kind: 'retry', error: outcome.error };
     }
-    await this.finish(record, 'failed', { error: outcome.error });
+    await this.finish(record, 'failed', outcome);
     return { kind: 'failed', error: outcome.error };
+  }
+
+  private trackerOrdersWrites(): boolean {
+    return (this.tracker as Partial<{ readonly ordersWrites: boolean }>).ordersWrites === true;
   }
 
   /** A delivered job taken off by shutdown (state `queued`: back to the queue) or by cancel (recorded by it). */
@@ -638,8 +660,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private async handBack(record: JobRecord): Promise<void> {
     record.progressValue = -1;
     record.progressJson = null;
-    await this.callTracker('track', record.id, () => this.tracker.track(record.id));
-    await this.saveStatus(record);
+    await Promise.all([this.callTracker('track', record.id, () => this.tracker.track(record.id)), this.saveStatus(record)]);
     this.records.delete(record.id);
     this.releaseTracked(record.id);
     this.notifyIfIdle();
@@ -655,22 +676,37 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     (this.tracker as Partial<{ release(id: string): void }>).release?.(id);
   }
 
-  /** With a `gate`, the tracked job waits for it rather than entering the queue. */
-  private async submit(
+  /**
+   * With a `gate`, the tracked job waits for it rather than entering the
+   * queue. Answers the id at once when the tracker answers at once (the
+   * memory one): no promise on the path of every job.
+   */
+  private submit(
     name: string,
     fn: (...args: never[]) => unknown,
     args: readonly unknown[],
     options: ResolvedJobOptions,
     gate?: JobGate,
-  ): Promise<string> {
+  ): string | Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     if (this.records.size - this.running >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
-    const record = new JobRecord(`${JOB_ID_PREFIX}${randomUUID()}`, name, fn, args, options);
+    const record = new JobRecord(newJobId(), name, fn, args, options);
     this.records.set(record.id, record);
+    // Tracked before it is queued, so an immediate getProgress never misses it.
+    let tracking: unknown;
     try {
-      // Tracked before it is queued, so an immediate getProgress never misses it.
-      const tracking = this.tracker.track(record.id);
-      if (isThenable(tracking)) await tracking;
+      tracking = this.progressIsLocal ? undefined : this.tracker.track(record.id);
+    } catch (error) {
+      tracking = Promise.reject(error);
+    }
+    if (isThenable(tracking) || !this.statusesAreLocal) return this.submitTracked(record, tracking, gate);
+    return this.enqueueTracked(record, gate);
+  }
+
+  /** {@link submit} once a tracker that answers later has the job. */
+  private async submitTracked(record: JobRecord, tracking: unknown, gate: JobGate | undefined): Promise<string> {
+    try {
+      await tracking;
       if (!this.statusesAreLocal) await this.statuses.saveStatus(record.snapshot());
     } catch (error) {
       this.records.delete(record.id);
@@ -678,6 +714,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.notifyIfIdle();
       throw error;
     }
+    return this.enqueueTracked(record, gate);
+  }
+
+  private enqueueTracked(record: JobRecord, gate: JobGate | undefined): string {
+    const name = record.name;
     // Shutdown may have interrupted it while the tracker was answering.
     if (record.is('queued')) {
       if (this.isFollowed(record.id)) this.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
@@ -696,32 +737,46 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** A job held back by a gate (its transaction rolled back) never runs. */
   private async dropGated(record: JobRecord, reason: Error): Promise<void> {
-    if (!record.isFinal) await this.finish(record, 'cancelled', { error: reason });
+    if (!record.isFinal) await this.finish(record, 'cancelled', { ok: false, error: reason });
   }
 
-  private async runAttempt(record: JobRecord): Promise<void> {
+  /**
+   * One attempt, from `running` to its outcome recorded. Each step goes on
+   * synchronously when the one before could (memory tracker, synchronous
+   * job), so a trivial job costs no promise here.
+   */
+  private runAttempt(record: JobRecord): Promise<void> | void {
     if (record.state !== 'queued') return;
     this.setState(record, 'running');
     record.attempts++;
     record.startedAt = Date.now();
     const saving = this.saveStatus(record);
-    if (saving) await saving;
+    if (saving) return saving.then(() => this.runStarted(record));
+    return this.runStarted(record);
+  }
+
+  private runStarted(record: JobRecord): Promise<void> | void {
     if (!record.is('running')) return;
     if (this.isFollowed(record.id)) {
-      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
+      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt!, attempt: record.attempts });
     }
-    const outcome = await this.runner.run(record, record.attempts);
+    const outcome = this.runner.run(record, record.attempts);
+    if (isThenable(outcome)) return outcome.then((settled) => this.attemptEnded(record, settled));
+    return this.attemptEnded(record, outcome);
+  }
+
+  private attemptEnded(record: JobRecord, outcome: AttemptOutcome): Promise<void> | void {
     record.context = undefined;
     // Cancelled or interrupted while it ran: already recorded.
     if (!record.is('running')) return;
-    if (outcome.ok) return this.finish(record, 'completed', { result: outcome.value });
+    if (outcome.ok) return this.finish(record, 'completed', outcome);
     const { attempts } = record.options;
     this.logger.error(
       `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${attempts}: ${toJobError(outcome.error).message}`,
       stackOf(outcome.error),
     );
     if (record.attempts < attempts) return this.retryLater(record, toJobError(outcome.error));
-    return this.finish(record, 'failed', { error: outcome.error });
+    return this.finish(record, 'failed', outcome);
   }
 
   private async retryLater(record: JobRecord, error: JobError): Promise<void> {
@@ -729,7 +784,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'queued');
     record.progressValue = -1;
     record.progressJson = null;
-    await this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
+    if (!this.progressIsLocal) await this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
     await this.saveStatus(record);
     if (!record.is('queued')) return;
     if (this.isFollowed(record.id)) {
@@ -754,19 +809,45 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * so `getProgress` answers `null` only once everything about the job is
    * settled.
    */
-  private async finish(record: JobRecord, state: FinalJobState, outcome: { result: unknown } | { error: unknown }): Promise<void> {
+  private finish(record: JobRecord, state: FinalJobState, outcome: AttemptOutcome): Promise<void> | void {
     this.setState(record, state);
     // A running attempt (cancel, shutdown) ends its transaction first: rolled back and released.
     const attempt = record.context;
-    if (attempt) await attempt.done;
+    if (attempt) return attempt.done.then(() => this.recordFinal(record, outcome));
+    return this.recordFinal(record, outcome);
+  }
+
+  private recordFinal(record: JobRecord, outcome: AttemptOutcome): Promise<void> | void {
     record.finishedAt = Date.now();
-    if ('result' in outcome) record.result = this.storableResult(record, outcome.result);
+    if (outcome.ok) record.result = this.storableResult(record, outcome.value);
     else record.error = toJobError(outcome.error);
     const status = record.snapshot();
-    const saving = this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
-    if (saving) await saving;
-    const removing = this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
-    if (removing) await removing;
+    let saved: unknown;
+    try {
+      saved = this.statuses.saveStatus(status, this.options.retention);
+    } catch (error) {
+      saved = Promise.reject(error);
+    }
+    const saving = this.trackerCalled('saveStatus', record.id, saved);
+    if (saving) return saving.then(() => this.untrackFinal(record, status));
+    return this.untrackFinal(record, status);
+  }
+
+  private untrackFinal(record: JobRecord, status: JobStatus): Promise<void> | void {
+    if (this.progressIsLocal) return this.forgetFinal(record, status);
+    let removed: unknown;
+    try {
+      removed = this.tracker.remove(record.id);
+    } catch (error) {
+      removed = Promise.reject(error);
+    }
+    const removing = this.trackerCalled('remove', record.id, removed);
+    if (removing) return removing.then(() => this.forgetFinal(record, status));
+    this.forgetFinal(record, status);
+  }
+
+  /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
+  private forgetFinal(record: JobRecord, status: JobStatus): void {
     this.records.delete(record.id);
     if (this.isFollowed(record.id)) this.publish(finalEvent(status));
     const channel = this.channels.get(record.id);
@@ -813,6 +894,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.trackerFailed(error, operation, id);
       return undefined;
     }
+    return this.trackerCalled(operation, id, result);
+  }
+
+  /** {@link callTracker} for a call already made (a rejected promise standing for a throw): on the hot path, no closure per call. */
+  private trackerCalled(operation: string, id: string, result: unknown): Promise<void> | undefined {
     if (isThenable(result)) {
       return Promise.resolve(result).then(
         () => this.trackerAnswered(),

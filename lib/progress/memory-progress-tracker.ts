@@ -1,5 +1,7 @@
 import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
+import { FinishedStatusRing } from './finished-status-ring.js';
+import { LIVE_PROGRESS, type LiveProgressLookup } from './live-progress.js';
 import type { JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';
 
 /**
@@ -18,12 +20,6 @@ interface StoredProgress {
   readonly json: string | null;
 }
 
-interface RetainedStatus {
-  readonly id: string;
-  readonly status: JobStatus;
-  readonly expiresAt: number;
-}
-
 const NOT_STARTED: StoredProgress = { value: -1, json: null };
 
 /**
@@ -39,18 +35,17 @@ const NOT_STARTED: StoredProgress = { value: -1, json: null };
 export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
   private readonly progress = new Map<string, StoredProgress>();
   private readonly active = new Map<string, JobStatus>();
-  private readonly finished = new Map<string, RetainedStatus>();
+  private readonly finished: FinishedStatusRing;
   /**
-   * Finished statuses in finishing order, oldest at `head`: eviction pops
-   * from the front in O(1). (Deleting from the front of the Map instead
-   * leaves tombstones that every later front lookup walks over.)
+   * Set by the module on the tracker it builds for itself, whose active jobs'
+   * progress the service keeps in its own records.
+   *
+   * @internal
    */
-  private order: RetainedStatus[] = [];
-  private head = 0;
-  private readonly maxRetained: number;
+  [LIVE_PROGRESS]?: LiveProgressLookup;
 
   constructor(options: MemoryProgressTrackerOptions = {}) {
-    this.maxRetained = options.maxRetained ?? 10_000;
+    this.finished = new FinishedStatusRing(options.maxRetained ?? 10_000);
   }
 
   track(id: string): void {
@@ -66,6 +61,8 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
   }
 
   getProgress(id: string): JobProgress | null {
+    const live = this[LIVE_PROGRESS]?.(id);
+    if (live !== undefined) return live;
     const stored = this.progress.get(id);
     if (stored === undefined) return null;
     return { value: stored.value, data: stored.json === null ? null : parseJson(stored.json) };
@@ -76,48 +73,22 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
       this.active.set(status.id, status);
       return;
     }
-    this.active.delete(status.id);
-    this.finished.delete(status.id);
-    const now = Date.now();
-    if (retention > 0 && this.maxRetained > 0) {
-      // Kept as given: the service hands over a fresh snapshot it never touches again, and reads return copies.
-      const retained: RetainedStatus = { id: status.id, status, expiresAt: now + retention };
-      this.finished.set(status.id, retained);
-      this.order.push(retained);
-    }
-    this.evict(now);
+    // Most stores never hold an active status (the service keeps its own); no lookup for them.
+    if (this.active.size > 0) this.active.delete(status.id);
+    // Its values are kept as given: the service hands over a fresh snapshot it never touches again, and reads return copies.
+    this.finished.save(status, retention, Date.now());
   }
 
   getStatus(id: string): JobStatus | null {
     const active = this.active.get(id);
     if (active !== undefined) return copyStatus(active);
-    const retained = this.finished.get(id);
-    if (retained === undefined) return null;
-    if (retained.expiresAt <= Date.now()) {
-      this.finished.delete(id);
-      return null;
-    }
-    return copyStatus(retained.status);
+    const retained = this.finished.get(id, Date.now());
+    return retained === null ? null : copyStatus(retained);
   }
 
   /** How many statuses are held, active and finished; for tests and metrics. */
   get size(): { readonly progress: number; readonly active: number; readonly finished: number } {
     return { progress: this.progress.size, active: this.active.size, finished: this.finished.size };
-  }
-
-  /** Drops expired statuses and the oldest past `maxRetained`, from the front of {@link order}. */
-  private evict(now: number): void {
-    while (this.head < this.order.length) {
-      const oldest = this.order[this.head]!;
-      const current = this.finished.get(oldest.id) === oldest;
-      if (current && oldest.expiresAt > now && this.finished.size <= this.maxRetained) break;
-      if (current) this.finished.delete(oldest.id);
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
   }
 }
 

@@ -1,5 +1,9 @@
 import type { RunningJob } from '../interfaces/running-job.interface.js';
+import type { AttemptOutcome } from './job-runner.js';
 import type { JobRecord } from './job-record.js';
+
+/** Shared by every attempt that ends synchronously, which needs no promise of its own. */
+const SETTLED: Promise<unknown> = Promise.resolve();
 
 /**
  * One attempt of one job, as seen from inside it (through AsyncLocalStorage).
@@ -10,12 +14,17 @@ export class JobContext implements RunningJob {
   private controller?: AbortController;
   private abortReason?: Error;
   private settled = false;
-  private onAbort?: (reason: Error) => void;
+  /** How the attempt ended, when it ended before anyone asked with {@link later}. */
+  outcome?: AttemptOutcome;
+  /** Hands the outcome to {@link later}'s promise. */
+  private deliver?: (outcome: AttemptOutcome) => void;
+  /** The attempt's timeout, cleared as it ends. */
+  timer?: NodeJS.Timeout;
   /**
    * Resolves once the attempt is over: its outcome known and its transaction,
    * if any, committed or rolled back and released. Set by the runner.
    */
-  done: Promise<unknown> = Promise.resolve();
+  done: Promise<unknown> = SETTLED;
 
   constructor(
     readonly record: JobRecord,
@@ -43,20 +52,25 @@ export class JobContext implements RunningJob {
     return !this.settled;
   }
 
-  /** Called once with the outcome's side of an abort; set by the runner. */
-  whenAborted(listener: (reason: Error) => void): void {
-    this.onAbort = listener;
-  }
-
+  /** Ends the attempt with `reason` (timeout, cancel, shutdown) unless it has already ended. */
   abort(reason: Error): void {
     if (this.abortReason) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
-    this.onAbort?.(reason);
+    this.end({ ok: false, error: reason });
   }
 
-  settle(): void {
+  /** Records how the attempt ended: the first outcome counts, a later one (the function settling after a timeout) is ignored. */
+  end(outcome: AttemptOutcome): void {
+    if (this.settled) return;
     this.settled = true;
-    this.onAbort = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.deliver) this.deliver(outcome);
+    else this.outcome = outcome;
+  }
+
+  /** The outcome of an attempt still running once its function has returned. */
+  later(): Promise<AttemptOutcome> {
+    return new Promise<AttemptOutcome>((resolve) => (this.deliver = resolve));
   }
 }

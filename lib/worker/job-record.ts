@@ -1,4 +1,4 @@
-import type { JobError, JobState, JobStatus } from '../interfaces/job-status.interface.js';
+import type { JobError, JobProgress, JobState, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
 import type { BacklogNode } from './backlog.js';
 import type { JobContext } from './job-context.js';
@@ -50,6 +50,11 @@ export class JobRecord implements BacklogNode<JobRecord> {
     return this.state !== 'queued' && this.state !== 'running';
   }
 
+  /** Its progress now, as a fresh object. */
+  progress(): JobProgress {
+    return { value: this.progressValue, data: this.progressJson === null ? null : parseJson(this.progressJson) };
+  }
+
   snapshot(): JobStatus {
     const status: {
       -readonly [K in keyof JobStatus]: JobStatus[K];
@@ -57,7 +62,7 @@ export class JobRecord implements BacklogNode<JobRecord> {
       id: this.id,
       name: this.name,
       state: this.state,
-      progress: { value: this.progressValue, data: this.progressJson === null ? null : parseJson(this.progressJson) },
+      progress: this.progress(),
       attempts: this.attempts,
       enqueuedAt: this.enqueuedAt,
     };

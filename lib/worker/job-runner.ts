@@ -22,42 +22,36 @@ export class JobRunner {
 
   constructor(private readonly scope?: AttemptScope) {}
 
-  run(record: JobRecord, attempt: number): Promise<AttemptOutcome> {
+  /**
+   * Synchronous when it can be: a function that returns without a promise,
+   * in an attempt with no scope, gives its outcome at once, so the worker's
+   * bookkeeping for it makes no promise either.
+   */
+  run(record: JobRecord, attempt: number): AttemptOutcome | Promise<AttemptOutcome> {
     const context = new JobContext(record, attempt);
     record.context = context;
-    const { timeout } = record.options;
     const resource = this.scope?.open(context);
-    const done = new Promise<AttemptOutcome>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (outcome: AttemptOutcome): void => {
-        if (!context.isActive) return;
-        context.settle();
-        if (timer) clearTimeout(timer);
-        if (resource) resource.close(outcome).then(resolve, (error: unknown) => resolve({ ok: false, error }));
-        else resolve(outcome);
-      };
-      context.whenAborted((error) => settle({ ok: false, error }));
-      if (timeout !== undefined) {
-        timer = setTimeout(() => context.abort(new JobTimeoutError(record.id, timeout)), timeout);
-      }
-      this.storage.run(context, () => {
-        try {
-          const value: unknown = record.fn(...(record.args as never[]));
-          if (isThenable(value)) {
-            value.then(
-              (resolved) => settle({ ok: true, value: resolved }),
-              (error: unknown) => settle({ ok: false, error }),
-            );
-          } else {
-            settle({ ok: true, value });
-          }
-        } catch (error) {
-          settle({ ok: false, error });
-        }
-      });
-    });
+    const outcome = this.invoke(record, context);
+    if (!resource && !isThenable(outcome)) return outcome;
+    const done = Promise.resolve(outcome).then((settled) =>
+      resource ? resource.close(settled).then(undefined, (error: unknown): AttemptOutcome => ({ ok: false, error })) : settled,
+    );
     context.done = done;
     return done;
+  }
+
+  /** The attempt's own outcome: the function's, or the abort's (timeout, cancel, shutdown) if that comes first. */
+  private invoke(record: JobRecord, context: JobContext): AttemptOutcome | Promise<AttemptOutcome> {
+    const { timeout } = record.options;
+    const startedAt = timeout === undefined ? 0 : performance.now();
+    this.storage.run(context, callJob, context);
+    if (context.outcome) return context.outcome;
+    if (timeout !== undefined) {
+      // Counted from the start of the function, its synchronous part included.
+      const left = Math.max(0, timeout - (performance.now() - startedAt));
+      context.timer = setTimeout(() => context.abort(new JobTimeoutError(record.id, timeout)), left);
+    }
+    return context.later();
   }
 
   current(): JobContext | undefined {
@@ -71,4 +65,22 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/** Calls the job's function inside its context; how it ends goes to the context, whether now or later. */
+function callJob(context: JobContext): void {
+  const record = context.record;
+  try {
+    const value: unknown = record.fn(...(record.args as never[]));
+    if (isThenable(value)) {
+      value.then(
+        (resolved) => context.end({ ok: true, value: resolved }),
+        (error: unknown) => context.end({ ok: false, error }),
+      );
+    } else {
+      context.end({ ok: true, value });
+    }
+  } catch (error) {
+    context.end({ ok: false, error });
+  }
 }
