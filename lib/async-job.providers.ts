@@ -6,7 +6,7 @@ import { ASYNC_JOB_MODULE_OPTIONS } from './async-job.module-definition.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
-import { moduleOwnedTrackers } from './progress/live-progress.js';
+import { moduleOwnedTrackers } from './progress/own-tracker.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { isJobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 

@@ -36,7 +36,7 @@ import type { StartOptions } from './interfaces/start-options.interface.js';
 import type { TimedQueryOptions } from './interfaces/timed-query-options.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
 import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
-import { LIVE_PROGRESS, moduleOwnedTrackers } from './progress/live-progress.js';
+import { LIVE_PROGRESS, RETAIN_FINISHED, moduleOwnedTrackers } from './progress/own-tracker.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
@@ -821,6 +821,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.finishedAt = Date.now();
     if (outcome.ok) record.result = this.storableResult(record, outcome.value);
     else record.error = toJobError(outcome.error);
+    if (this.progressIsLocal) {
+      // The module's own memory tracker: it keeps the record's fields, no snapshot needed (nor a tracker entry to remove).
+      (this.tracker as MemoryProgressTracker)[RETAIN_FINISHED](record, this.options.retention);
+      return this.forgetFinal(record);
+    }
     const status = record.snapshot();
     let saved: unknown;
     try {
@@ -834,7 +839,6 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private untrackFinal(record: JobRecord, status: JobStatus): Promise<void> | void {
-    if (this.progressIsLocal) return this.forgetFinal(record, status);
     let removed: unknown;
     try {
       removed = this.tracker.remove(record.id);
@@ -847,9 +851,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
-  private forgetFinal(record: JobRecord, status: JobStatus): void {
+  private forgetFinal(record: JobRecord, status?: JobStatus): void {
     this.records.delete(record.id);
-    if (this.isFollowed(record.id)) this.publish(finalEvent(status));
+    if (this.isFollowed(record.id)) this.publish(finalEvent(status ?? record.snapshot()));
     const channel = this.channels.get(record.id);
     if (channel) {
       this.channels.delete(record.id);

@@ -1,4 +1,6 @@
 import type { JobError, JobState, JobStatus } from '../interfaces/job-status.interface.js';
+import { parseJson } from '../utils/json.js';
+import type { FinishedJob } from './own-tracker.js';
 
 /**
  * The last `capacity` finished statuses, in finishing order, each kept until
@@ -21,7 +23,8 @@ export class FinishedStatusRing {
   private readonly names: string[] = [];
   private readonly states: JobState[] = [];
   private readonly progressValues: number[] = [];
-  private readonly progressData: unknown[] = [];
+  /** As JSON text: parsed into a fresh copy on each read. */
+  private readonly progressJson: Array<string | null> = [];
   private readonly results: unknown[] = [];
   private readonly errors: Array<JobError | undefined> = [];
   private readonly attempts: number[] = [];
@@ -46,7 +49,7 @@ export class FinishedStatusRing {
   }
 
   /** Keeps `status` until `now + retention`, replacing an earlier one of the same id. */
-  save(status: JobStatus, retention: number, now: number): void {
+  save(status: FinishedJob, retention: number, now: number): void {
     // One saved since the last lookup is replaced when it is indexed.
     const earlier = this.slots.size > 0 ? this.slots.get(status.id) : undefined;
     if (earlier !== undefined) this.clear(earlier, true);
@@ -57,8 +60,8 @@ export class FinishedStatusRing {
       this.ids[slot] = status.id;
       this.names[slot] = status.name;
       this.states[slot] = status.state;
-      this.progressValues[slot] = status.progress.value;
-      this.progressData[slot] = status.progress.data;
+      this.progressValues[slot] = status.progressValue;
+      this.progressJson[slot] = status.progressJson;
       this.results[slot] = status.result;
       this.errors[slot] = status.error;
       this.attempts[slot] = status.attempts;
@@ -71,7 +74,7 @@ export class FinishedStatusRing {
     while (this.used > 0 && (this.ids[this.oldest] === undefined || this.expiresAt[this.oldest]! <= now)) this.dropOldest();
   }
 
-  /** The status kept for `id`, or `null` when there is none or it has expired. It holds the kept values themselves: copy before handing out. */
+  /** The status kept for `id`, or `null` when there is none or it has expired. Its result is the kept value itself: copy before handing out. */
   get(id: string, now: number): JobStatus | null {
     const slot = this.slotOf(id);
     if (slot === undefined) return null;
@@ -83,7 +86,7 @@ export class FinishedStatusRing {
       id,
       name: this.names[slot]!,
       state: this.states[slot]!,
-      progress: { value: this.progressValues[slot]!, data: this.progressData[slot] },
+      progress: { value: this.progressValues[slot]!, data: parseJson(this.progressJson[slot] ?? 'null') },
       attempts: this.attempts[slot]!,
       enqueuedAt: this.enqueuedAt[slot]!,
     };
@@ -128,7 +131,7 @@ export class FinishedStatusRing {
     if (id === undefined) return;
     if (indexed) this.slots.delete(id);
     this.ids[slot] = undefined;
-    this.progressData[slot] = undefined;
+    this.progressJson[slot] = null;
     this.results[slot] = undefined;
     this.errors[slot] = undefined;
   }

@@ -1,7 +1,7 @@
 import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
 import { FinishedStatusRing } from './finished-status-ring.js';
-import { LIVE_PROGRESS, type LiveProgressLookup } from './live-progress.js';
+import { LIVE_PROGRESS, RETAIN_FINISHED, type FinishedJob, type LiveProgressLookup } from './own-tracker.js';
 import type { JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';
 
 /**
@@ -73,10 +73,21 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
       this.active.set(status.id, status);
       return;
     }
+    const { progress, ...fields } = status;
+    this[RETAIN_FINISHED]({ ...fields, progressValue: progress.value, progressJson: progress.data === null || progress.data === undefined ? null : JSON.stringify(progress.data) }, retention);
+  }
+
+  /**
+   * Keeps a finished job's status from its fields: the service's path for the
+   * tracker the module built for itself, with no snapshot object to build.
+   *
+   * @internal
+   */
+  [RETAIN_FINISHED](job: FinishedJob, retention: number): void {
     // Most stores never hold an active status (the service keeps its own); no lookup for them.
-    if (this.active.size > 0) this.active.delete(status.id);
-    // Its values are kept as given: the service hands over a fresh snapshot it never touches again, and reads return copies.
-    this.finished.save(status, retention, Date.now());
+    if (this.active.size > 0) this.active.delete(job.id);
+    // Its result is kept as given: the service hands over a value it never touches again, and reads return copies.
+    this.finished.save(job, retention, Date.now());
   }
 
   getStatus(id: string): JobStatus | null {
