@@ -1,15 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
-import {
-  Observable,
-  Subject,
-  type Subscription,
-  filter,
-  firstValueFrom,
-  take,
-  throwError,
-  timeout as rxTimeout,
-  timer,
-} from 'rxjs';
+import { Observable, filter, firstValueFrom, take, throwError, timeout as rxTimeout } from 'rxjs';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
@@ -18,14 +8,14 @@ import { JobRegistry, type JobDefinition } from './async-job.registry.js';
 import type { BullMqTransport } from './bullmq/bullmq-transport.js';
 import { refuseStartExtras, splitStartOptions } from './bullmq/start-extras.js';
 import type { DeliveredJob, DeliveryOutcome, TransportHost } from './bullmq/transport-host.interface.js';
+import { JobEventBus } from './events/job-event-bus.js';
+import { JobFollower } from './events/job-follower.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import { JobCancelledError } from './errors/job-cancelled.error.js';
 import { JobFailedError } from './errors/job-failed.error.js';
-import { JobNotFoundError } from './errors/job-not-found.error.js';
 import { NotInJobError } from './errors/not-in-job.error.js';
 import { QueueFullError } from './errors/queue-full.error.js';
 import { ShuttingDownError } from './errors/shutting-down.error.js';
-import { TrackerUnavailableError } from './errors/tracker-unavailable.error.js';
 import { WaitTimeoutError } from './errors/wait-timeout.error.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type { JobMethodArgs, JobMethodName } from './interfaces/job-method.types.js';
@@ -35,14 +25,16 @@ import type { RunningJob } from './interfaces/running-job.interface.js';
 import type { StartOptions } from './interfaces/start-options.interface.js';
 import type { TimedQueryOptions } from './interfaces/timed-query-options.interface.js';
 import type { WaitOptions } from './interfaces/wait-options.interface.js';
-import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
 import { LIVE_PROGRESS, RETAIN_FINISHED, moduleOwnedTrackers } from './progress/own-tracker.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
+import { TrackerCalls } from './progress/tracker-calls.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
 import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
 import { timedQuery as runTimedQuery } from './typeorm/timed-query.js';
 import { describeValue } from './utils/describe-value.js';
+import { isFinal } from './utils/is-final.js';
+import { isThenable } from './utils/is-thenable.js';
 import { stackOf, toJobError } from './utils/job-error.js';
 import { newJobId } from './utils/job-id.js';
 import { parseJson, toJson } from './utils/json.js';
@@ -55,8 +47,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
 const NO_OPTIONS: PerformOptions = Object.freeze({});
 
-/** How often a job running in another process is re-read while someone follows it. */
-const REMOTE_POLL_INTERVAL = 250;
 
 /**
  * Schedules background jobs and tells how they are doing.
@@ -77,17 +67,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly statuses: JobStatusStore;
   /** Jobs of this process that have not finished: queued, running or waiting to retry. */
   private readonly records = new Map<string, JobRecord>();
-  private readonly events = new Subject<JobEvent>();
-  /** Per-job event streams, only for jobs someone follows. */
-  private readonly channels = new Map<string, Subject<JobEvent>>();
+  private readonly bus = new JobEventBus();
+  private readonly follower: JobFollower;
+  private readonly trackerCalls = new TrackerCalls(this.logger);
   private idleWaiters: Array<() => void> = [];
   /** Records in state `running`; the worker's own count lags behind by the bookkeeping after each attempt. */
   private running = 0;
   private accepting = true;
   /** Aborted as shutdown ends: stops a `timedQuery` waiting outside any job. */
   private readonly stopping = new AbortController();
-  /** The tracker's store is unreachable: logged once when it starts, once when it ends. */
-  private trackerDown = false;
   /** Statuses kept in this process's memory, which already holds every active job's record. */
   private readonly statusesAreLocal: boolean;
   /** The tracker is the module's own memory one: it reads active jobs' progress from {@link records}, with no copy kept in it. */
@@ -100,7 +88,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * failed, cancelled, interrupted) of the jobs this process runs.
    * Completes at shutdown.
    */
-  readonly events$: Observable<JobEvent> = this.events.asObservable();
+  readonly events$: Observable<JobEvent> = this.bus.events$;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -119,6 +107,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       : undefined;
     this.runner = new JobRunner(this.transactions);
     this.transport = options.transport;
+    this.follower = new JobFollower({ activeRecord: (id) => this.records.get(id), getStatus: (id) => this.getStatus(id) }, tracker, this.bus);
     this.transport?.attach(this.transportHost(), options.concurrency);
   }
 
@@ -283,11 +272,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const record = context.record;
     record.progressValue = value;
     record.progressJson = json;
-    if (this.isFollowed(record.id)) {
-      this.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
+    if (this.bus.isFollowed(record.id)) {
+      this.bus.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
     }
     if (this.progressIsLocal) return RESOLVED;
-    return this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
+    return this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
   }
 
   /**
@@ -340,7 +329,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (limit !== undefined && (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 0)) {
       throw new InvalidOptionError('timeout', limit, 'a finite number of milliseconds >= 0');
     }
-    let final$ = this.follow(id).pipe(filter(isFinal), take(1));
+    let final$ = this.follower.follow(id).pipe(filter(isFinal), take(1));
     if (limit !== undefined) {
       final$ = final$.pipe(rxTimeout({ first: limit, with: () => throwError(() => new WaitTimeoutError(id, limit)) }));
     }
@@ -357,7 +346,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     assertJobId(id, 'progress$');
     return new Observable<JobProgress>((subscriber) => {
       let last: JobProgress | undefined;
-      return this.follow(id).subscribe({
+      return this.follower.follow(id).subscribe({
         next: (status) => {
           if (status.state === 'failed') return subscriber.error(new JobFailedError(id, status.error ?? UNKNOWN_ERROR));
           if (status.state === 'cancelled' || status.state === 'interrupted') {
@@ -467,7 +456,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.stopping.abort(new ShuttingDownError());
     this.worker.stop();
-    this.events.complete();
+    this.bus.complete();
   }
 
   /** Not `async`: with a synchronous tracker the id is known at once, and the only promise made is the one returned. */
@@ -528,7 +517,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       // Both sent at once: a Redis tracker writes them (and a whole burst of starts') in one round trip.
       await Promise.all([this.tracker.track(id), this.statuses.saveStatus(status)]);
     } catch (error) {
-      await this.callTracker('remove', id, () => this.tracker.remove(id));
+      await this.trackerCalls.call('remove', id, () => this.tracker.remove(id));
       throw error;
     }
     const add = (): Promise<void> => transport.add(name, id, args, jobOptions, extras).then(() => this.releaseTracked(id));
@@ -547,16 +536,16 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
         throw error;
       }
     }
-    if (this.events.observed) this.publish({ type: 'queued', id, name, at: status.enqueuedAt });
+    if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: status.enqueuedAt });
     return id;
   }
 
   /** Records the final state of a job that never ran in this process. */
   private async dropRemote(status: JobStatus, state: FinalJobState, error: unknown, retention = this.options.retention): Promise<void> {
     const final: JobStatus = { ...status, state, finishedAt: Date.now(), error: toJobError(error) };
-    await this.callTracker('saveStatus', status.id, () => this.statuses.saveStatus(final, retention));
-    await this.callTracker('remove', status.id, () => this.tracker.remove(status.id));
-    if (this.events.observed) this.publish(finalEvent(final));
+    await this.trackerCalls.call('saveStatus', status.id, () => this.statuses.saveStatus(final, retention));
+    await this.trackerCalls.call('remove', status.id, () => this.tracker.remove(status.id));
+    if (this.bus.observed) this.bus.publish(finalEvent(final));
   }
 
   /** {@link cancel} of a job that does not run in this process, through the transport. */
@@ -577,7 +566,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       return false;
     }
     // The other process removes the progress key just after the status; once final, it may go from here too.
-    await this.callTracker('remove', id, () => this.tracker.remove(id));
+    await this.trackerCalls.call('remove', id, () => this.tracker.remove(id));
     return final.state === 'cancelled';
   }
 
@@ -609,7 +598,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'running');
     record.startedAt = Date.now();
     // Progress starts again from -1 on each attempt.
-    const tracking = this.callTracker('track', record.id, () => this.tracker.track(record.id));
+    const tracking = this.trackerCalls.call('track', record.id, () => this.tracker.track(record.id));
     const saving = this.saveStatus(record);
     // A tracker that keeps its writes in order (the Redis one) is not waited for: the final
     // status still lands after this one. Any other is, so its writes cannot cross.
@@ -618,8 +607,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       await saving;
       if (!record.is('running')) return this.afterHalt(record);
     }
-    if (this.isFollowed(record.id)) {
-      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
+    if (this.bus.isFollowed(record.id)) {
+      this.bus.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
     }
     const outcome = await this.runner.run(record, record.attempts);
     record.context = undefined;
@@ -635,9 +624,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (job.retryLeft) {
       this.setState(record, 'queued');
       await this.handBack(record);
-      if (this.isFollowed(record.id)) {
+      if (this.bus.isFollowed(record.id)) {
         const delay = backoffDelay(record.options.backoff, record.attempts);
-        this.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error: toJobError(outcome.error) });
+        this.bus.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error: toJobError(outcome.error) });
       }
       return { kind: 'retry', error: outcome.error };
     }
@@ -660,7 +649,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private async handBack(record: JobRecord): Promise<void> {
     record.progressValue = -1;
     record.progressJson = null;
-    await Promise.all([this.callTracker('track', record.id, () => this.tracker.track(record.id)), this.saveStatus(record)]);
+    await Promise.all([this.trackerCalls.call('track', record.id, () => this.tracker.track(record.id)), this.saveStatus(record)]);
     this.records.delete(record.id);
     this.releaseTracked(record.id);
     this.notifyIfIdle();
@@ -710,7 +699,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       if (!this.statusesAreLocal) await this.statuses.saveStatus(record.snapshot());
     } catch (error) {
       this.records.delete(record.id);
-      await this.callTracker('remove', record.id, () => this.tracker.remove(record.id));
+      await this.trackerCalls.call('remove', record.id, () => this.tracker.remove(record.id));
       this.notifyIfIdle();
       throw error;
     }
@@ -721,7 +710,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const name = record.name;
     // Shutdown may have interrupted it while the tracker was answering.
     if (record.is('queued')) {
-      if (this.isFollowed(record.id)) this.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
+      if (this.bus.isFollowed(record.id)) this.bus.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
       if (gate) gate.attach(record.id, () => this.enqueueGated(record), (reason) => this.dropGated(record, reason));
       else this.worker.enqueue(record);
     } else {
@@ -757,8 +746,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   private runStarted(record: JobRecord): Promise<void> | void {
     if (!record.is('running')) return;
-    if (this.isFollowed(record.id)) {
-      this.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt!, attempt: record.attempts });
+    if (this.bus.isFollowed(record.id)) {
+      this.bus.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt!, attempt: record.attempts });
     }
     const outcome = this.runner.run(record, record.attempts);
     if (isThenable(outcome)) return outcome.then((settled) => this.attemptEnded(record, settled));
@@ -784,11 +773,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'queued');
     record.progressValue = -1;
     record.progressJson = null;
-    if (!this.progressIsLocal) await this.callTracker('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
+    if (!this.progressIsLocal) await this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
     await this.saveStatus(record);
     if (!record.is('queued')) return;
-    if (this.isFollowed(record.id)) {
-      this.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error });
+    if (this.bus.isFollowed(record.id)) {
+      this.bus.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error });
     }
     record.retryTimer = setTimeout(() => {
       record.retryTimer = undefined;
@@ -833,7 +822,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     } catch (error) {
       saved = Promise.reject(error);
     }
-    const saving = this.trackerCalled('saveStatus', record.id, saved);
+    const saving = this.trackerCalls.settled('saveStatus', record.id, saved);
     if (saving) return saving.then(() => this.untrackFinal(record, status));
     return this.untrackFinal(record, status);
   }
@@ -845,7 +834,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     } catch (error) {
       removed = Promise.reject(error);
     }
-    const removing = this.trackerCalled('remove', record.id, removed);
+    const removing = this.trackerCalls.settled('remove', record.id, removed);
     if (removing) return removing.then(() => this.forgetFinal(record, status));
     this.forgetFinal(record, status);
   }
@@ -853,12 +842,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
   private forgetFinal(record: JobRecord, status?: JobStatus): void {
     this.records.delete(record.id);
-    if (this.isFollowed(record.id)) this.publish(finalEvent(status ?? record.snapshot()));
-    const channel = this.channels.get(record.id);
-    if (channel) {
-      this.channels.delete(record.id);
-      channel.complete();
-    }
+    if (this.bus.isFollowed(record.id)) this.bus.publish(finalEvent(status ?? record.snapshot()));
+    this.bus.end(record.id);
     this.notifyIfIdle();
   }
 
@@ -882,52 +867,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private saveStatus(record: JobRecord): Promise<void> | undefined {
     // A process-local store needs no copy of an active status: getStatus reads this process's records first.
     if (this.statusesAreLocal) return undefined;
-    return this.callTracker('saveStatus', record.id, () => this.statuses.saveStatus(record.snapshot()));
-  }
-
-  /**
-   * A tracker call whose failure must not stop the job or the worker: logged,
-   * never thrown. A synchronous tracker (the memory one) gets no promise:
-   * this sits on the path of every job.
-   */
-  private callTracker(operation: string, id: string, call: () => unknown): Promise<void> | undefined {
-    let result: unknown;
-    try {
-      result = call();
-    } catch (error) {
-      this.trackerFailed(error, operation, id);
-      return undefined;
-    }
-    return this.trackerCalled(operation, id, result);
-  }
-
-  /** {@link callTracker} for a call already made (a rejected promise standing for a throw): on the hot path, no closure per call. */
-  private trackerCalled(operation: string, id: string, result: unknown): Promise<void> | undefined {
-    if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        () => this.trackerAnswered(),
-        (error: unknown) => this.trackerFailed(error, operation, id),
-      );
-    }
-    this.trackerAnswered();
-    return undefined;
-  }
-
-  private trackerAnswered(): void {
-    if (!this.trackerDown) return;
-    this.trackerDown = false;
-    this.logger.log('Progress tracker is available again');
-  }
-
-  private trackerFailed(error: unknown, operation: string, id: string): void {
-    // An outage fails every call: one line when it starts, not one per call.
-    if (error instanceof TrackerUnavailableError) {
-      if (this.trackerDown) return;
-      this.trackerDown = true;
-      this.logger.error(`${error.message} (${operation} for job ${id}); jobs go on, further failures are not logged until it is back`);
-      return;
-    }
-    this.logger.error(`Progress tracker ${operation} failed for job ${id}: ${toJobError(error).message}`, stackOf(error));
+    return this.trackerCalls.call('saveStatus', record.id, () => this.statuses.saveStatus(record.snapshot()));
   }
 
   private notifyIfIdle(): void {
@@ -936,90 +876,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-
-  private isFollowed(id: string): boolean {
-    return this.events.observed || this.channels.has(id);
-  }
-
-  private publish(event: JobEvent): void {
-    this.events.next(event);
-    this.channels.get(event.id)?.next(event);
-  }
-
-  /**
-   * The job's status now and after every change, completing after its final
-   * status. Jobs of this process are followed through their events; a job
-   * active in another process (a shared tracker) is re-read on each change
-   * the tracker announces (when it is a JobChangeFeed), or periodically.
-   */
-  private follow(id: string): Observable<JobStatus> {
-    return new Observable<JobStatus>((subscriber) => {
-      const record = this.records.get(id);
-      if (record) {
-        let channel = this.channels.get(id);
-        if (!channel) this.channels.set(id, (channel = new Subject<JobEvent>()));
-        subscriber.next(record.snapshot());
-        const subscription = channel.subscribe({
-          next: () => subscriber.next(record.snapshot()),
-          complete: () => subscriber.complete(),
-        });
-        return () => {
-          subscription.unsubscribe();
-          if (channel && !channel.observed && this.channels.get(id) === channel) this.channels.delete(id);
-        };
-      }
-      let polling: Subscription | undefined;
-      let last = '';
-      const emit = (status: JobStatus | null): void => {
-        if (!status) return subscriber.error(new JobNotFoundError(id));
-        const seen = JSON.stringify(status);
-        if (seen !== last) subscriber.next(status);
-        last = seen;
-        if (isFinal(status)) subscriber.complete();
-      };
-      if (isJobChangeFeed(this.tracker) && isJobStatusStore(this.tracker)) {
-        // One read at a time; changes announced during a read cause exactly one more.
-        let reading = false;
-        let again = false;
-        const read = (): void => {
-          if (subscriber.closed) return;
-          if (reading) {
-            again = true;
-            return;
-          }
-          reading = true;
-          this.getStatus(id).then(
-            (status) => {
-              reading = false;
-              emit(status);
-              if (again) {
-                again = false;
-                read();
-              }
-            },
-            (error: unknown) => subscriber.error(error),
-          );
-        };
-        const unwatch = this.tracker.watch(id, read);
-        read();
-        return unwatch;
-      }
-      polling = timer(0, REMOTE_POLL_INTERVAL).subscribe(() => {
-        this.getStatus(id).then(emit, (error: unknown) => subscriber.error(error));
-      });
-      return () => {
-        polling?.unsubscribe();
-        polling = undefined;
-      };
-    });
-  }
 }
 
 const UNKNOWN_ERROR: JobError = { name: 'Error', message: 'unknown error' };
-
-function isFinal(status: JobStatus): boolean {
-  return status.state !== 'queued' && status.state !== 'running';
-}
 
 function finalEvent(status: JobStatus): JobEvent {
   const base = { id: status.id, name: status.name, at: status.finishedAt ?? Date.now() };
@@ -1047,8 +906,4 @@ function sameProgress(a: JobProgress, b: JobProgress): boolean {
 
 function assertJobId(id: unknown, method: string): asserts id is string {
   if (typeof id !== 'string') throw new TypeError(`AsyncJobService.${method} expects a job id string, got ${describeValue(id)}`);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

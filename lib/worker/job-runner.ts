@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { JobTimeoutError } from '../errors/job-timeout.error.js';
+import { isThenable } from '../utils/is-thenable.js';
 import type { AttemptScope } from './attempt-scope.js';
 import { JobContext } from './job-context.js';
 import type { JobRecord } from './job-record.js';
@@ -57,14 +58,6 @@ export class JobRunner {
   current(): JobContext | undefined {
     return this.storage.getStore();
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Calls the job's function inside its context; how it ends goes to the context, whether now or later. */

@@ -1,0 +1,90 @@
+import { Observable, timer, type Subscription } from 'rxjs';
+import { JobNotFoundError } from '../errors/job-not-found.error.js';
+import type { JobStatus } from '../interfaces/job-status.interface.js';
+import { isJobChangeFeed } from '../progress/job-change-feed.interface.js';
+import { isJobStatusStore, type ProgressTracker } from '../progress/progress-tracker.interface.js';
+import { isFinal } from '../utils/is-final.js';
+import type { JobRecord } from '../worker/job-record.js';
+import type { JobEventBus } from './job-event-bus.js';
+
+/** How often a job running in another process is re-read while someone follows it, when the tracker announces no changes. */
+const REMOTE_POLL_INTERVAL = 250;
+
+/** What the follower reads from the service. */
+export interface FollowedJobs {
+  /** The record of a job active in this process. */
+  activeRecord(id: string): JobRecord | undefined;
+  /** Any job's status, wherever it runs; `null` when unknown. */
+  getStatus(id: string): Promise<JobStatus | null>;
+}
+
+/**
+ * A job's status now and after every change, for `waitFor` and `progress$`.
+ * A job of this process is followed through its events; one active in
+ * another process (a shared tracker) is re-read on each change the tracker
+ * announces (when it is a JobChangeFeed), or periodically.
+ */
+export class JobFollower {
+  constructor(
+    private readonly jobs: FollowedJobs,
+    private readonly tracker: ProgressTracker,
+    private readonly bus: JobEventBus,
+  ) {}
+
+  /** Emits the status at once and after each change; completes after the final one; errors with a `JobNotFoundError` for an unknown id. */
+  follow(id: string): Observable<JobStatus> {
+    return new Observable<JobStatus>((subscriber) => {
+      const record = this.jobs.activeRecord(id);
+      if (record) {
+        subscriber.next(record.snapshot());
+        const subscription = this.bus.follow(id, {
+          next: () => subscriber.next(record.snapshot()),
+          complete: () => subscriber.complete(),
+        });
+        return () => subscription.unsubscribe();
+      }
+      let last = '';
+      const emit = (status: JobStatus | null): void => {
+        if (!status) return subscriber.error(new JobNotFoundError(id));
+        const seen = JSON.stringify(status);
+        if (seen !== last) subscriber.next(status);
+        last = seen;
+        if (isFinal(status)) subscriber.complete();
+      };
+      if (isJobChangeFeed(this.tracker) && isJobStatusStore(this.tracker)) {
+        // One read at a time; changes announced during a read cause exactly one more.
+        let reading = false;
+        let again = false;
+        const read = (): void => {
+          if (subscriber.closed) return;
+          if (reading) {
+            again = true;
+            return;
+          }
+          reading = true;
+          this.jobs.getStatus(id).then(
+            (status) => {
+              reading = false;
+              emit(status);
+              if (again) {
+                again = false;
+                read();
+              }
+            },
+            (error: unknown) => subscriber.error(error),
+          );
+        };
+        const unwatch = this.tracker.watch(id, read);
+        read();
+        return unwatch;
+      }
+      let polling: Subscription | undefined = timer(0, REMOTE_POLL_INTERVAL).subscribe(() => {
+        this.jobs.getStatus(id).then(emit, (error: unknown) => subscriber.error(error));
+      });
+      return () => {
+        polling?.unsubscribe();
+        polling = undefined;
+      };
+    });
+  }
+}
