@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
@@ -10,6 +10,7 @@ import {
   type JobStatus,
 } from 'nestjs-asyncjob';
 import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
 import { FlakyJobs, JOB_PROVIDERS, ReportJobs, StepGates } from '../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';
@@ -185,6 +186,91 @@ describe('BullMqTransport in one process', () => {
     const gates = second.moduleRef.get(StepGates);
     for (let step = 1; step <= 3; step++) gates.open(id, step);
     expect(await second.jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', attempts: 2 });
+  });
+
+  it('runs a name with its own queue and concurrency (the jobs option): in "<queueName>.<name>", one at a time', async () => {
+    const own = new Queue(`${queueName}.report.build`, { connection, prefix });
+    try {
+      const { jobs, moduleRef } = await app({ concurrency: 4, jobs: { 'report.build': { concurrency: 1 } } });
+      const first = await jobs.start(ReportJobs, 'build', 'one');
+      const second = await jobs.start(ReportJobs, 'build', 'two');
+      expect((await own.getJob(first))?.name).toBe('report.build');
+      expect(await queue.getJob(first)).toBeUndefined();
+      await until(async () => (await jobs.getProgress(first))?.value === 0, 'the first runs');
+      // The process has slots to spare; the name has not. Long enough for a second slot to have taken it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await jobs.getStatus(second)).toMatchObject({ state: 'queued', progress: { value: -1, data: null } });
+      expect(await own.getJobState(second)).toBe('waiting');
+      const gates = moduleRef.get(StepGates);
+      for (let step = 1; step <= 3; step++) gates.open(first, step);
+      await until(async () => (await jobs.getProgress(second))?.value === 0, 'the second runs once the first is done');
+      for (let step = 1; step <= 3; step++) gates.open(second, step);
+      expect(await jobs.waitFor(second, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: { title: 'two' } });
+      // Other names still go through the main queue.
+      const echo = await jobs.start(FlakyJobs, 'echo', 'main queue');
+      expect((await queue.getJob(echo))?.name).toBe('echo');
+      expect(await jobs.waitFor(echo, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'main queue' });
+    } finally {
+      await Promise.all(apps.splice(0).map((created) => created.close()));
+      await own.obliterate({ force: true });
+      await own.close();
+    }
+  });
+
+  it('takes its connection as a redis:// URL or as an ioredis client, and leaves a client it was given open', async () => {
+    const viaUrl = await app({ connection: `redis://${REDIS_HOST}:${REDIS_PORT}/${REDIS_DB}` });
+    const byUrl = await viaUrl.jobs.start(FlakyJobs, 'echo', 'by url');
+    expect(await viaUrl.jobs.waitFor(byUrl, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'by url' });
+    await viaUrl.close();
+    apps.splice(apps.indexOf(viaUrl), 1);
+
+    // BullMQ's workers need maxRetriesPerRequest: null on the connections they are given.
+    const client = new IORedis({ host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB, maxRetriesPerRequest: null });
+    try {
+      const viaClient = await app({ connection: client });
+      const byClient = await viaClient.jobs.start(FlakyJobs, 'echo', 'by client');
+      expect(await viaClient.jobs.waitFor(byClient, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'by client' });
+      await viaClient.close();
+      apps.splice(apps.indexOf(viaClient), 1);
+      expect(client.status).toBe('ready');
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('adds a job started after commit only once the caller\'s transaction commits, and never after a rollback', async () => {
+    const dataSource = new DataSource({ type: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test', poolSize: 2, connectTimeoutMS: 5000 });
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      throw new Error(`PostgreSQL is required by this test but is unreachable at 127.0.0.1:5432 (user postgres, database test): ${(error as Error).message}`);
+    }
+    try {
+      const { jobs } = await app();
+      let committed = '';
+      await dataSource.transaction(async (manager) => {
+        committed = await jobs.startAfterCommit(manager, FlakyJobs, 'echo', 'after commit');
+        expect(await jobs.getProgress(committed)).toStrictEqual({ value: -1, data: null });
+        expect(await queue.getJob(committed)).toBeUndefined();
+      });
+      expect(await jobs.waitFor(committed, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'after commit' });
+
+      let rolledBack = '';
+      await expect(
+        dataSource.transaction(async (manager) => {
+          rolledBack = await jobs.startAfterCommit(manager, FlakyJobs, 'echo', 'never');
+          throw new Error('the order was refused');
+        }),
+      ).rejects.toThrow('the order was refused');
+      expect(await jobs.waitFor(rolledBack, { timeout: 10_000 })).toMatchObject({
+        state: 'cancelled',
+        error: { name: 'JobCancelledError', message: `Job ${rolledBack} was dropped: its transaction rolled back` },
+      });
+      expect(await queue.getJob(rolledBack)).toBeUndefined();
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('closes every connection it opened: no client of this queue is left on the server', async () => {
