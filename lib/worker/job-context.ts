@@ -29,6 +29,8 @@ export class JobContext implements RunningJob {
   constructor(
     readonly record: JobRecord,
     readonly attempt: number,
+    /** The runner it runs under: one AsyncLocalStorage serves every module instance of the process. */
+    readonly runner: object,
   ) {}
 
   get id(): string {

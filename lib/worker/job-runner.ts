@@ -18,8 +18,16 @@ export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { 
  * only once the scope has closed (committed or rolled back, and released),
  * and the scope may change it (a failed commit fails the attempt).
  */
+/**
+ * One store for every runner of the process. On Node 20 an
+ * AsyncLocalStorage, once used, stays enabled for the life of the process and
+ * every promise made afterwards copies its slot: a store per module instance
+ * (each test module, each benchmark round) would add one more copy to every
+ * promise each time. Each runner reads only its own contexts from it.
+ */
+const jobStorage = new AsyncLocalStorage<JobContext>();
+
 export class JobRunner {
-  readonly storage = new AsyncLocalStorage<JobContext>();
 
   constructor(private readonly scope?: AttemptScope) {}
 
@@ -29,7 +37,7 @@ export class JobRunner {
    * bookkeeping for it makes no promise either.
    */
   run(record: JobRecord, attempt: number): AttemptOutcome | Promise<AttemptOutcome> {
-    const context = new JobContext(record, attempt);
+    const context = new JobContext(record, attempt, this);
     record.context = context;
     const resource = this.scope?.open(context);
     const outcome = this.invoke(record, context);
@@ -45,7 +53,7 @@ export class JobRunner {
   private invoke(record: JobRecord, context: JobContext): AttemptOutcome | Promise<AttemptOutcome> {
     const { timeout } = record.options;
     const startedAt = timeout === undefined ? 0 : performance.now();
-    this.storage.run(context, callJob, context);
+    jobStorage.run(context, callJob, context);
     if (context.outcome) return context.outcome;
     if (timeout !== undefined) {
       // Counted from the start of the function, its synchronous part included.
@@ -55,8 +63,10 @@ export class JobRunner {
     return context.later();
   }
 
+  /** The context of the job of this runner whose code runs now; a job of another module instance is not this one's. */
   current(): JobContext | undefined {
-    return this.storage.getStore();
+    const context = jobStorage.getStore();
+    return context?.runner === this ? context : undefined;
   }
 }
 
