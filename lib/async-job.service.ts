@@ -38,6 +38,7 @@ import { isThenable } from './utils/is-thenable.js';
 import { stackOf, toJobError } from './utils/job-error.js';
 import { newJobId } from './utils/job-id.js';
 import { parseJson, toJson } from './utils/json.js';
+import { ActiveJobs } from './worker/active-jobs.js';
 import type { JobGate } from './worker/job-gate.js';
 import { JobRecord } from './worker/job-record.js';
 import { JobRunner, type AttemptOutcome } from './worker/job-runner.js';
@@ -66,7 +67,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly worker: JobWorker<JobRecord>;
   private readonly statuses: JobStatusStore;
   /** Jobs of this process that have not finished: queued, running or waiting to retry. */
-  private readonly records = new Map<string, JobRecord>();
+  private readonly records = new ActiveJobs<JobRecord>();
   private readonly bus = new JobEventBus();
   private readonly follower: JobFollower;
   private readonly trackerCalls = new TrackerCalls(this.logger);
@@ -594,7 +595,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.enqueuedAt = job.enqueuedAt;
     record.external = true;
     record.attempts = job.attempt;
-    this.records.set(record.id, record);
+    this.records.add(record);
     this.setState(record, 'running');
     record.startedAt = Date.now();
     // Progress starts again from -1 on each attempt.
@@ -650,7 +651,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.progressValue = -1;
     record.progressJson = null;
     await Promise.all([this.trackerCalls.call('track', record.id, () => this.tracker.track(record.id)), this.saveStatus(record)]);
-    this.records.delete(record.id);
+    this.records.delete(record);
     this.releaseTracked(record.id);
     this.notifyIfIdle();
   }
@@ -680,7 +681,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (!this.accepting) throw new ShuttingDownError();
     if (this.records.size - this.running >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
     const record = new JobRecord(newJobId(), name, fn, args, options);
-    this.records.set(record.id, record);
+    this.records.add(record);
     // Tracked before it is queued, so an immediate getProgress never misses it.
     let tracking: unknown;
     try {
@@ -698,7 +699,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       await tracking;
       if (!this.statusesAreLocal) await this.statuses.saveStatus(record.snapshot());
     } catch (error) {
-      this.records.delete(record.id);
+      this.records.delete(record);
       await this.trackerCalls.call('remove', record.id, () => this.tracker.remove(record.id));
       this.notifyIfIdle();
       throw error;
@@ -841,7 +842,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
   private forgetFinal(record: JobRecord, status?: JobStatus): void {
-    this.records.delete(record.id);
+    this.records.delete(record);
     if (this.bus.isFollowed(record.id)) this.bus.publish(finalEvent(status ?? record.snapshot()));
     this.bus.end(record.id);
     this.notifyIfIdle();

@@ -1,5 +1,6 @@
 import type { JobError, JobProgress, JobState, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
+import type { ActiveJob } from './active-jobs.js';
 import type { BacklogNode } from './backlog.js';
 import type { JobContext } from './job-context.js';
 import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
@@ -8,10 +9,12 @@ import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
  * The worker's own, mutable record of a job that is active in this process.
  * Public views of it are {@link JobStatus} snapshots.
  */
-export class JobRecord implements BacklogNode<JobRecord> {
+export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
   prev?: JobRecord;
   next?: JobRecord;
   queued?: boolean;
+  active?: boolean;
+  indexed?: boolean;
 
   state: JobState = 'queued';
   attempts = 0;

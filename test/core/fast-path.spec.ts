@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryProgressTracker, PROGRESS_TRACKER, type JobStatus, type ProgressTracker } from 'nestjs-asyncjob';
-import { createJobApp, gate, type JobApp } from '../helpers/job-app.js';
+import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 
 /** Busy-waits `micros` µs: a job that holds the event loop, as CPU-bound work does. */
 function spin(micros: number): void {
@@ -55,6 +55,52 @@ describe('the synchronous path of trivial jobs', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(seen.size).toBe(50);
     for (const id of ids) expect(seen.get(id)).toEqual([id, id]);
+  });
+
+  it('finds each active job by id, whether it ended before anyone looked it up or after', async () => {
+    app = await createJobApp({ paused: true, concurrency: 4 });
+    const { jobs } = app;
+    // Never looked up while active: they leave the (lazily built) index unseen.
+    const unseen = await Promise.all(Array.from({ length: 3000 }, (_, i) => jobs.perform(() => i)));
+    jobs.resume();
+    await jobs.drain();
+    expect(jobs.stats().queued).toBe(0);
+    expect(await jobs.getStatus(unseen[1234]!)).toMatchObject({ state: 'completed', result: 1234 });
+
+    jobs.pause();
+    const seen = await Promise.all(Array.from({ length: 3000 }, (_, i) => jobs.perform(() => `seen ${i}`)));
+    // A lookup indexes them all; cancels then take indexed jobs out.
+    expect(await jobs.getStatus(seen[0]!)).toMatchObject({ state: 'queued' });
+    for (const id of seen.slice(0, 1000)) expect(await jobs.cancel(id)).toBe(true);
+    // Gone from the index too: a finished job has no progress.
+    expect(await jobs.getProgress(seen[0]!)).toBeNull();
+    const later = await Promise.all(Array.from({ length: 2000 }, (_, i) => jobs.perform(() => `later ${i}`)));
+    expect(jobs.stats().queued).toBe(4000);
+    expect(await jobs.getStatus(later[1999]!)).toMatchObject({ state: 'queued' });
+    jobs.resume();
+    await jobs.drain();
+    expect(await jobs.getStatus(seen[999]!)).toMatchObject({ state: 'cancelled' });
+    expect(await jobs.getStatus(seen[1000]!)).toMatchObject({ state: 'completed', result: 'seen 1000' });
+    expect(await jobs.getStatus(later[1999]!)).toMatchObject({ state: 'completed', result: 'later 1999' });
+    expect(await jobs.getProgress(later[1999]!)).toBeNull();
+  });
+
+  it('still finds the jobs left active after most of a long run ended unseen', async () => {
+    app = await createJobApp({ concurrency: 8 });
+    const { jobs } = app;
+    const release = gate();
+    const held: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const id = await jobs.perform(i % 500 === 0 ? () => release.promise : () => i);
+      if (i % 500 === 0) held.push(id);
+    }
+    await until(() => jobs.stats().queued + jobs.stats().running === held.length, 'all but the held jobs have ended');
+    // Arrivals past this point tidy the list of jobs not yet indexed; the held ones must survive that.
+    const extra = await Promise.all(Array.from({ length: 10 }, (_, i) => jobs.perform(() => `extra ${i}`)));
+    for (const id of held) expect(await jobs.getStatus(id)).toMatchObject({ state: 'running' });
+    release.open();
+    await jobs.drain();
+    for (const id of [...held, ...extra]) expect(await jobs.getStatus(id)).toMatchObject({ state: 'completed' });
   });
 
   it('records a synchronous throw as a failure and goes on with the next job', async () => {
