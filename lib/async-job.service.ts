@@ -48,7 +48,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
 const NO_OPTIONS: PerformOptions = Object.freeze({});
 
-
 /**
  * Schedules background jobs and tells how they are doing.
  *
@@ -79,8 +78,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly stopping = new AbortController();
   /** Statuses kept in this process's memory, which already holds every active job's record. */
   private readonly statusesAreLocal: boolean;
-  /** The tracker is the module's own memory one: it reads active jobs' progress from {@link records}, with no copy kept in it. */
-  private readonly progressIsLocal: boolean;
+  /**
+   * The memory tracker the module built for itself, when that is the tracker:
+   * it reads active jobs' progress from {@link records} and takes finished
+   * jobs' fields from them, so nothing is copied into it on the way.
+   */
+  private readonly ownTracker?: MemoryProgressTracker;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
   private readonly transport?: BullMqTransport;
 
@@ -98,10 +101,10 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     // A tracker that keeps only progress still gets statuses, kept here.
     this.statuses = isJobStatusStore(tracker) ? tracker : new MemoryProgressTracker({ maxRetained: options.maxRetained });
-    // Only a store this module owns: a memory tracker given in the options may be shared with another module.
-    this.statusesAreLocal = !isJobStatusStore(tracker) || (options.tracker === undefined && tracker instanceof MemoryProgressTracker);
-    this.progressIsLocal = moduleOwnedTrackers.has(tracker) && tracker instanceof MemoryProgressTracker;
-    if (this.progressIsLocal) (tracker as MemoryProgressTracker)[LIVE_PROGRESS] = (id) => this.records.get(id)?.progress();
+    this.ownTracker = moduleOwnedTrackers.has(tracker) && tracker instanceof MemoryProgressTracker ? tracker : undefined;
+    if (this.ownTracker) this.ownTracker[LIVE_PROGRESS] = (id) => this.records.get(id)?.progress();
+    // Only a store this module built: a memory tracker given in the options or through the token may be shared with another module.
+    this.statusesAreLocal = !isJobStatusStore(tracker) || this.ownTracker !== undefined;
     this.worker = new JobWorker(options.concurrency, this.runAttempt.bind(this), { paused: options.paused });
     this.transactions = options.dataSource
       ? new JobTransactions(options.dataSource, () => this.runner.current(), this.logger, options.defaultJobOptions.transaction)
@@ -276,7 +279,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (this.bus.isFollowed(record.id)) {
       this.bus.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
     }
-    if (this.progressIsLocal) return RESOLVED;
+    if (this.ownTracker) return RESOLVED;
     return this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
   }
 
@@ -685,7 +688,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     // Tracked before it is queued, so an immediate getProgress never misses it.
     let tracking: unknown;
     try {
-      tracking = this.progressIsLocal ? undefined : this.tracker.track(record.id);
+      tracking = this.ownTracker ? undefined : this.tracker.track(record.id);
     } catch (error) {
       tracking = Promise.reject(error);
     }
@@ -774,7 +777,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.setState(record, 'queued');
     record.progressValue = -1;
     record.progressJson = null;
-    if (!this.progressIsLocal) await this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
+    if (!this.ownTracker) await this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, -1, null));
     await this.saveStatus(record);
     if (!record.is('queued')) return;
     if (this.bus.isFollowed(record.id)) {
@@ -811,31 +814,19 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.finishedAt = Date.now();
     if (outcome.ok) record.result = this.storableResult(record, outcome.value);
     else record.error = toJobError(outcome.error);
-    if (this.progressIsLocal) {
-      // The module's own memory tracker: it keeps the record's fields, no snapshot needed (nor a tracker entry to remove).
-      (this.tracker as MemoryProgressTracker)[RETAIN_FINISHED](record, this.options.retention);
+    if (this.ownTracker) {
+      // It keeps the record's fields: no snapshot needed, nor a tracker entry to remove.
+      this.ownTracker[RETAIN_FINISHED](record, this.options.retention);
       return this.forgetFinal(record);
     }
     const status = record.snapshot();
-    let saved: unknown;
-    try {
-      saved = this.statuses.saveStatus(status, this.options.retention);
-    } catch (error) {
-      saved = Promise.reject(error);
-    }
-    const saving = this.trackerCalls.settled('saveStatus', record.id, saved);
+    const saving = this.trackerCalls.call('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
     if (saving) return saving.then(() => this.untrackFinal(record, status));
     return this.untrackFinal(record, status);
   }
 
   private untrackFinal(record: JobRecord, status: JobStatus): Promise<void> | void {
-    let removed: unknown;
-    try {
-      removed = this.tracker.remove(record.id);
-    } catch (error) {
-      removed = Promise.reject(error);
-    }
-    const removing = this.trackerCalls.settled('remove', record.id, removed);
+    const removing = this.trackerCalls.call('remove', record.id, () => this.tracker.remove(record.id));
     if (removing) return removing.then(() => this.forgetFinal(record, status));
     this.forgetFinal(record, status);
   }

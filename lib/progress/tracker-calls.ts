@@ -25,11 +25,6 @@ export class TrackerCalls {
       this.failed(error, operation, id);
       return undefined;
     }
-    return this.settled(operation, id, result);
-  }
-
-  /** {@link call} for a call already made (a rejected promise standing for a throw): no closure per call on the hot path. */
-  settled(operation: string, id: string, result: unknown): Promise<void> | undefined {
     if (isThenable(result)) {
       return Promise.resolve(result).then(
         () => this.answered(),

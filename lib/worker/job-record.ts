@@ -1,4 +1,5 @@
 import type { JobError, JobProgress, JobState, JobStatus } from '../interfaces/job-status.interface.js';
+import { isFinal } from '../utils/is-final.js';
 import { parseJson } from '../utils/json.js';
 import type { ActiveJob } from './active-jobs.js';
 import type { BacklogNode } from './backlog.js';
@@ -50,7 +51,7 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
   }
 
   get isFinal(): boolean {
-    return this.state !== 'queued' && this.state !== 'running';
+    return isFinal(this);
   }
 
   /** Its progress now, as a fresh object. */
