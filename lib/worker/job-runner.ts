@@ -9,6 +9,61 @@ import type { JobRecord } from './job-record.js';
 export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
+ * One store for every runner of the process. On Node 20 an enabled
+ * AsyncLocalStorage runs a hook on every promise the process makes, its own
+ * or a library's (BullMQ and ioredis make several per job): a store per
+ * module instance would add one more copy each time. So runners share one,
+ * each reading only its own contexts, and it is disabled whenever no job
+ * function is running (see {@link StorageUse}).
+ */
+const jobStorage = new AsyncLocalStorage<JobContext>();
+
+/**
+ * Keeps the store enabled only while a job function of this process runs.
+ * `run` enables it; once no function is left running, it is disabled at the
+ * next turn of the event loop (disabling costs about 2 µs, so a burst of
+ * synchronous jobs pays it once, not per job). Continuations made while it
+ * was enabled keep their context, so a function that is still running
+ * (even one whose attempt has timed out) reads its context as before; only
+ * a chain the function left behind, still going after the function itself
+ * settled, no longer finds it.
+ */
+class StorageUse {
+  /** Job functions that returned a promise which has not settled yet. */
+  private pending = 0;
+  private checking = false;
+  private readonly check = (): void => {
+    this.checking = false;
+    if (this.pending === 0) jobStorage.disable();
+  };
+
+  /** A function has returned (or thrown) synchronously. */
+  returned(): void {
+    if (this.pending === 0 && !this.checking) {
+      this.checking = true;
+      setImmediate(this.check);
+    }
+  }
+
+  /** A function returned a promise: the store stays enabled until {@link settled}. */
+  began(): void {
+    this.pending++;
+  }
+
+  settled(): void {
+    this.pending--;
+    this.returned();
+  }
+
+  /** Disables the store now if no function runs: for a caller whose next work is not another job. */
+  releaseNow(): void {
+    if (this.pending === 0) jobStorage.disable();
+  }
+}
+
+const storageUse = new StorageUse();
+
+/**
  * Runs one attempt of a job's function inside its {@link JobContext}, and
  * settles as soon as the function settles, the attempt times out, or the
  * context is aborted (cancel, shutdown), whichever comes first. It never
@@ -18,17 +73,7 @@ export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { 
  * only once the scope has closed (committed or rolled back, and released),
  * and the scope may change it (a failed commit fails the attempt).
  */
-/**
- * One store for every runner of the process. On Node 20 an
- * AsyncLocalStorage, once used, stays enabled for the life of the process and
- * every promise made afterwards copies its slot: a store per module instance
- * (each test module, each benchmark round) would add one more copy to every
- * promise each time. Each runner reads only its own contexts from it.
- */
-const jobStorage = new AsyncLocalStorage<JobContext>();
-
 export class JobRunner {
-
   constructor(private readonly scope?: AttemptScope) {}
 
   /**
@@ -63,6 +108,16 @@ export class JobRunner {
     return context.later();
   }
 
+  /**
+   * A job delivered by a queue has ended: the library's own work that follows
+   * (BullMQ's acknowledgement, its next fetch) makes many promises, none of
+   * which needs a job's context, so the store is disabled now rather than at
+   * the next turn of the event loop.
+   */
+  releaseStorage(): void {
+    storageUse.releaseNow();
+  }
+
   /** The context of the job of this runner whose code runs now; a job of another module instance is not this one's. */
   current(): JobContext | undefined {
     const context = jobStorage.getStore();
@@ -76,14 +131,23 @@ function callJob(context: JobContext): void {
   try {
     const value: unknown = record.fn(...(record.args as never[]));
     if (isThenable(value)) {
+      storageUse.began();
       value.then(
-        (resolved) => context.end({ ok: true, value: resolved }),
-        (error: unknown) => context.end({ ok: false, error }),
+        (resolved) => {
+          storageUse.settled();
+          context.end({ ok: true, value: resolved });
+        },
+        (error: unknown) => {
+          storageUse.settled();
+          context.end({ ok: false, error });
+        },
       );
     } else {
+      storageUse.returned();
       context.end({ ok: true, value });
     }
   } catch (error) {
+    storageUse.returned();
     context.end({ ok: false, error });
   }
 }

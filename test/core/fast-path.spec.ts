@@ -38,23 +38,43 @@ describe('the synchronous path of trivial jobs', () => {
     expect(ranWhenTimerFired).toBeLessThan(total);
   });
 
-  it('keeps each job in its own context when synchronous jobs run back to back', async () => {
+  it('keeps each job in its own context when synchronous jobs run back to back, and an async one across its awaits', async () => {
     app = await createJobApp({ concurrency: 2 });
     const { jobs } = app;
-    const seen = new Map<string, Array<string | undefined>>();
+    const seen = new Map<string, string | undefined>();
+    let afterAwait: string | undefined;
+    const slow = await jobs.perform(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      afterAwait = jobs.currentJobId();
+    });
     const ids = await Promise.all(
       Array.from({ length: 50 }, () =>
         jobs.perform(() => {
-          const own = jobs.currentJobId()!;
-          // Read again later, from a timer the job scheduled: it must still be this job.
-          setTimeout(() => seen.set(own, [own, jobs.currentJobId()]), 1);
+          seen.set(jobs.currentJobId()!, jobs.currentJobId());
         }),
       ),
     );
     await jobs.drain();
-    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(seen.size).toBe(50);
-    for (const id of ids) expect(seen.get(id)).toEqual([id, id]);
+    for (const id of ids) expect(seen.get(id)).toBe(id);
+    // The 50 synchronous jobs ended while it awaited: the store stayed on for it.
+    expect(afterAwait).toBe(slow);
+  });
+
+  it('stops carrying job contexts once no job function runs, so later promises of the app pay no hook', async () => {
+    app = await createJobApp();
+    const { jobs } = app;
+    const read: Array<string | undefined> = [];
+    let own = '';
+    await jobs.perform(() => {
+      own = jobs.currentJobId()!;
+      // Left behind by a job that has returned: by the time it fires, no job function runs.
+      setTimeout(() => read.push(jobs.currentJobId()), 20);
+    });
+    await jobs.drain();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(own).toMatch(/^asyncjob_/);
+    expect(read).toStrictEqual([undefined]);
   });
 
   it('finds each active job by id, whether it ended before anyone looked it up or after', async () => {
