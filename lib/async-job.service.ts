@@ -28,6 +28,7 @@ import type { WaitOptions } from './interfaces/wait-options.interface.js';
 import { LIVE_PROGRESS, RETAIN_FINISHED, moduleOwnedTrackers } from './progress/own-tracker.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { TrackerCalls } from './progress/tracker-calls.js';
+import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
 import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
@@ -47,6 +48,8 @@ import { JobWorker } from './worker/job-worker.js';
 const RESOLVED: Promise<void> = Promise.resolve();
 /** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
 const NO_OPTIONS: PerformOptions = Object.freeze({});
+/** Most named jobs kept while BullMQ has yet to confirm their end. */
+const MAX_ACKING = 10_000;
 
 /**
  * Schedules background jobs and tells how they are doing.
@@ -86,6 +89,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly ownTracker?: MemoryProgressTracker;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
   private readonly transport?: BullMqTransport;
+  /**
+   * Named jobs that finished here and that BullMQ has not yet recorded as
+   * finished: until it has, this process answers for them (its job hash
+   * would still say `active`).
+   */
+  private readonly acking = new Map<string, JobRecord>();
 
   /**
    * Lifecycle events (queued, started, progress, retrying, completed,
@@ -111,7 +120,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       : undefined;
     this.runner = new JobRunner(this.transactions);
     this.transport = options.transport;
-    this.follower = new JobFollower({ activeRecord: (id) => this.records.get(id), getStatus: (id) => this.getStatus(id) }, tracker, this.bus);
+    const feeds = [isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? tracker : undefined, this.transport?.feed].filter((feed) => feed !== undefined);
+    this.follower = new JobFollower({ activeRecord: (id) => this.records.get(id), getStatus: (id) => this.getStatus(id) }, feeds, this.bus);
     this.transport?.attach(this.transportHost(), options.concurrency);
   }
 
@@ -280,6 +290,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.bus.publish({ type: 'progress', id: record.id, name: record.name, at: Date.now(), progress: record.snapshot().progress });
     }
     if (this.ownTracker) return RESOLVED;
+    if (record.external && this.transport) {
+      // A named job's progress lives in its BullMQ job, like the rest of its status.
+      this.transport.reportProgress(record.id, record.attempts, value, json === null ? null : data);
+      return RESOLVED;
+    }
     return this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
   }
 
@@ -291,6 +306,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    */
   async getProgress(id: string): Promise<JobProgress | null> {
     assertJobId(id, 'getProgress');
+    // With a transport, any job this process does not run itself may be a named one, which BullMQ records.
+    if (this.transport && this.records.get(id)?.external !== false) return this.distributedProgress(id);
     const progress = await this.tracker.getProgress(id);
     return progress ? copyProgress(progress) : null;
   }
@@ -302,13 +319,25 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    */
   async getStatus(id: string): Promise<JobStatus | null> {
     assertJobId(id, 'getStatus');
-    const record = this.records.get(id);
+    const record = this.records.get(id) ?? this.acking.get(id);
     if (record) return record.snapshot();
+    // BullMQ first: the tracker's final word on a named job (the full error, or cancelled) is written
+    // before BullMQ records the end, so a later read of the tracker cannot miss it.
+    const queued = await this.transport?.status(id);
     const status = await this.statuses.getStatus(id);
+    if (queued && !(status && isFinal(status))) return queued;
     if (!status || isFinal(status)) return status;
     // Active in another process: its progress is fresher in the tracker.
     const progress = await this.tracker.getProgress(id);
     return progress ? { ...status, progress: copyProgress(progress) } : status;
+  }
+
+  /** {@link getProgress} of a job that may be a named one: what its status says. */
+  private async distributedProgress(id: string): Promise<JobProgress | null> {
+    const record = this.records.get(id);
+    if (record && !record.isFinal) return record.progress();
+    const status = await this.getStatus(id);
+    return status && !isFinal(status) ? copyProgress(status.progress) : null;
   }
 
   /** The id of the job this code runs in, or `undefined` outside a job. */
@@ -492,10 +521,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * A named job through the transport: tracked here as queued (so
-   * `getProgress` answers `{ value: -1, data: null }` as soon as this
-   * resolves), then added to the queue, to run in a worker process. With a
-   * `gate`, added only once the caller's transaction commits.
+   * A named job through the transport: added to the queue, to run in a
+   * worker process. Its BullMQ job is its record, so `getProgress` answers
+   * `{ value: -1, data: null }` as soon as this resolves. With a `gate`, it
+   * is added only once the caller's transaction commits, and until then the
+   * tracker holds it as queued.
    */
   private async startRemote(
     transport: BullMqTransport,
@@ -507,7 +537,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (!this.accepting) throw new ShuttingDownError();
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
     const { extras, rest } = splitStartOptions(options, true);
-    const jobOptions = resolveJobOptions(rest, definition.options);
+    // Unchanged options are the definition's own object: the transport then leaves them out of the job's data.
+    const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
     const name = definition.name;
     // Checked here, at the call, not on another machine later.
     toJson(args, `The arguments of job "${name}"`);
@@ -516,32 +547,42 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       gate?.abandon();
       return id;
     }
-    const status: JobStatus = { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: Date.now() };
+    const enqueuedAt = Date.now();
+    if (gate) await this.startGatedRemote(transport, gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, () =>
+      transport.add(name, id, args, jobOptions, extras),
+    );
+    // Not queued: the caller learns why, and nothing of it is left anywhere.
+    else await transport.add(name, id, args, jobOptions, extras);
+    if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: enqueuedAt });
+    return id;
+  }
+
+  /**
+   * {@link startRemote} behind the caller's transaction: held in the tracker
+   * as queued until it commits, then added to the queue, whose record
+   * replaces the tracker's.
+   */
+  private async startGatedRemote(transport: BullMqTransport, gate: JobGate, status: JobStatus, add: () => Promise<void>): Promise<void> {
+    const id = status.id;
     try {
-      // Both sent at once: a Redis tracker writes them (and a whole burst of starts') in one round trip.
       await Promise.all([this.tracker.track(id), this.statuses.saveStatus(status)]);
     } catch (error) {
       await this.trackerCalls.call('remove', id, () => this.tracker.remove(id));
       throw error;
     }
-    const add = (): Promise<void> => transport.add(name, id, args, jobOptions, extras).then(() => this.releaseTracked(id));
-    if (gate) {
-      gate.attach(
-        id,
-        () => void add().catch((error: unknown) => this.dropRemote(status, 'failed', error)),
-        (reason) => this.dropRemote(status, 'cancelled', reason),
-      );
-    } else {
-      try {
-        await add();
-      } catch (error) {
-        // Never queued: forgotten at once, and the caller learns why.
-        await this.dropRemote(status, 'failed', error, 0);
-        throw error;
-      }
-    }
-    if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: status.enqueuedAt });
-    return id;
+    gate.attach(
+      id,
+      () =>
+        void add().then(
+          // Forgotten once BullMQ holds the job: a queued status left here would outlive BullMQ's record of it.
+          async () => {
+            await this.trackerCalls.call('saveStatus', id, () => this.statuses.saveStatus(status, 0));
+            await this.trackerCalls.call('remove', id, () => this.tracker.remove(id));
+          },
+          (error: unknown) => this.dropRemote(status, 'failed', error),
+        ),
+      (reason) => this.dropRemote(status, 'cancelled', reason),
+    );
   }
 
   /** Records the final state of a job that never ran in this process. */
@@ -554,7 +595,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** {@link cancel} of a job that does not run in this process, through the transport. */
   private async cancelRemote(transport: BullMqTransport, id: string): Promise<boolean> {
-    const status = await this.statuses.getStatus(id);
+    const status = await this.getStatus(id);
     if (status && isFinal(status)) return false;
     const outcome = await transport.cancel(id, status?.name);
     if (outcome === 'absent') return false;
@@ -580,6 +621,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       jobNamed: (name) => this.registry.getByName(name),
       runDelivered: (job) => this.runDelivered(job),
       cancelLocal: (id) => (this.records.has(id) ? this.cancel(id) : Promise.resolve(false)),
+      acknowledged: (id) => void this.acking.delete(id),
       failUndeliverable: (id, name, enqueuedAt, error) =>
         this.dropRemote({ id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 1, enqueuedAt }, 'failed', error),
     };
@@ -587,9 +629,10 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   /**
    * One attempt of a job the queue delivered, through the same machinery as
-   * a local job's (context, timeout, signal, transaction, tracker). The queue
-   * owns retries: a failure with attempts left is recorded `queued` and
-   * handed back.
+   * a local job's (context, timeout, signal, transaction). The queue owns
+   * retries: a failure with attempts left is handed back. BullMQ's job hash
+   * records its state, so the tracker is written only for the ends BullMQ
+   * cannot tell: failed (with the full error) and cancelled.
    */
   private async runDelivered(job: DeliveredJob): Promise<DeliveryOutcome> {
     // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
@@ -598,23 +641,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     record.enqueuedAt = job.enqueuedAt;
     record.external = true;
     record.attempts = job.attempt;
+    this.acking.delete(job.id);
     this.records.add(record);
     this.setState(record, 'running');
     record.startedAt = Date.now();
-    // Progress starts again from -1 on each attempt.
-    const tracking = this.trackerCalls.call('track', record.id, () => this.tracker.track(record.id));
-    const saving = this.saveStatus(record);
-    // A tracker that keeps its writes in order (the Redis one) is not waited for: the final
-    // status still lands after this one. Any other is, so its writes cannot cross.
-    if (!this.trackerOrdersWrites()) {
-      await tracking;
-      await saving;
-      if (!record.is('running')) return this.afterHalt(record);
-    }
     if (this.bus.isFollowed(record.id)) {
       this.bus.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
     }
     const outcome = await this.runner.run(record, record.attempts);
+    this.runner.releaseStorage();
     record.context = undefined;
     if (!record.is('running')) return this.afterHalt(record);
     if (outcome.ok) {
@@ -627,7 +662,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     );
     if (job.retryLeft) {
       this.setState(record, 'queued');
-      await this.handBack(record);
+      this.handBack(record);
       if (this.bus.isFollowed(record.id)) {
         const delay = backoffDelay(record.options.backoff, record.attempts);
         this.bus.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error: toJobError(outcome.error) });
@@ -638,35 +673,17 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     return { kind: 'failed', error: outcome.error };
   }
 
-  private trackerOrdersWrites(): boolean {
-    return (this.tracker as Partial<{ readonly ordersWrites: boolean }>).ordersWrites === true;
-  }
-
   /** A delivered job taken off by shutdown (state `queued`: back to the queue) or by cancel (recorded by it). */
-  private async afterHalt(record: JobRecord): Promise<DeliveryOutcome> {
+  private afterHalt(record: JobRecord): DeliveryOutcome {
     if (!record.is('queued')) return { kind: 'cancelled' };
-    await this.handBack(record);
+    this.handBack(record);
     return { kind: 'requeued' };
   }
 
-  /** A delivered job leaves this process still queued: progress back to -1, status `queued`. */
-  private async handBack(record: JobRecord): Promise<void> {
-    record.progressValue = -1;
-    record.progressJson = null;
-    await Promise.all([this.trackerCalls.call('track', record.id, () => this.tracker.track(record.id)), this.saveStatus(record)]);
+  /** A delivered job leaves this process still queued; BullMQ's record of it says so from now on. */
+  private handBack(record: JobRecord): void {
     this.records.delete(record);
-    this.releaseTracked(record.id);
     this.notifyIfIdle();
-  }
-
-  /**
-   * The job now lives in the queue, not in this process: a tracker that
-   * looks after its active jobs (the Redis one renews their keys) stops
-   * doing so here, so a web process's bookkeeping stays bounded.
-   */
-  private releaseTracked(id: string): void {
-    if (this.records.has(id)) return;
-    (this.tracker as Partial<{ release(id: string): void }>).release?.(id);
   }
 
   /**
@@ -819,6 +836,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.ownTracker[RETAIN_FINISHED](record, this.options.retention);
       return this.forgetFinal(record);
     }
+    // BullMQ records a named job's completion itself (with its result and progress).
+    if (record.external && outcome.ok) return this.forgetFinal(record);
     const status = record.snapshot();
     const saving = this.trackerCalls.call('saveStatus', record.id, () => this.statuses.saveStatus(status, this.options.retention));
     if (saving) return saving.then(() => this.untrackFinal(record, status));
@@ -834,9 +853,16 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
   private forgetFinal(record: JobRecord, status?: JobStatus): void {
     this.records.delete(record);
+    if (record.external) this.keepUntilAcknowledged(record);
     if (this.bus.isFollowed(record.id)) this.bus.publish(finalEvent(status ?? record.snapshot()));
     this.bus.end(record.id);
     this.notifyIfIdle();
+  }
+
+  private keepUntilAcknowledged(record: JobRecord): void {
+    this.acking.set(record.id, record);
+    // Bounded, should BullMQ never confirm (Redis away, then the job stalled and ran elsewhere).
+    if (this.acking.size > MAX_ACKING) this.acking.delete(this.acking.keys().next().value as string);
   }
 
   private setState(record: JobRecord, state: JobState): void {

@@ -7,15 +7,23 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import { loadIORedis } from '../progress/redis/load-ioredis.js';
 import { closeQuietly } from '../progress/redis/redis-connection.js';
+import type { JobStatus } from '../interfaces/job-status.interface.js';
+import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
 import { toJobError } from '../utils/job-error.js';
+import { statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
 import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { loadBullMq } from './load-bullmq.js';
+import { QueueEventFeed } from './queue-event-feed.js';
 import type { TransportHost } from './transport-host.interface.js';
 
-/** What a BullMQ job of ours carries: the method's arguments and its resolved options. */
+/**
+ * What a BullMQ job of ours carries: the method's arguments, and its
+ * resolved options when the start changed them (otherwise the worker uses
+ * the `@AsyncJob`'s own, so every job's data stays small).
+ */
 interface JobData {
   readonly args: readonly unknown[];
-  readonly options: ResolvedJobOptions;
+  readonly options?: ResolvedJobOptions;
 }
 
 /** A BullMQ queue, and this process's worker on it (worker role only). */
@@ -51,6 +59,8 @@ const DEFAULT_REMOVE_ON_FAIL: BullMqRetention = { age: 86_400, count: 10_000 };
 const CLOSE_TIMEOUT = 5000;
 /** At most one line per this many ms for a stream of Redis errors (an outage). */
 const ERROR_LOG_INTERVAL = 10_000;
+/** A running job's progress reaches BullMQ at most this often (ms); the latest value wins. */
+const PROGRESS_INTERVAL = 100;
 
 /** What `cancel` did on the queue's side. */
 export type RemoteCancel = 'removed' | 'signalled' | 'absent';
@@ -105,6 +115,20 @@ export class BullMqTransport {
   private subscriber: Redis | undefined;
   private lastErrorLog = 0;
   private closing: Promise<void> | undefined;
+  /** Jobs running in this process, and their queue: where their progress goes. */
+  private readonly delivering = new Map<string, Queue>();
+  private readonly progress = new ProgressCoalescer(
+    PROGRESS_INTERVAL,
+    (batch) => this.writeProgress(batch),
+    () => true,
+    (id) => this.delivering.has(id),
+    (error) => this.logError('progress', error),
+  );
+  /**
+   * Tells when a named job may have changed, from BullMQ's event stream; for
+   * `waitFor` and `progress$` of a job that runs in another process. Internal.
+   */
+  readonly feed: QueueEventFeed;
 
   constructor(options: BullMqTransportOptions) {
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('BullMqTransport', options, 'an options object');
@@ -134,6 +158,12 @@ export class BullMqTransport {
       const concurrency = (settings as { concurrency?: unknown } | null)?.concurrency;
       this.dedicated.set(name, { queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`), concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1) });
     }
+    this.feed = new QueueEventFeed({
+      queueNames: this.lanes().map((lane) => lane.queueName),
+      prefix: this.prefix,
+      connection: () => this.bullConnection(),
+      onError: (where, error) => this.logError(where, error),
+    });
   }
 
   /**
@@ -181,21 +211,29 @@ export class BullMqTransport {
     if (!this.runsJobs || !this.host) return;
     const { Worker } = loadBullMq();
     for (const lane of this.lanes()) {
-      const worker = new Worker(lane.queueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(job as Job<JobData>, token, signal), {
+      // Two parameters, not three: BullMQ then makes no AbortController per job (cancel comes through our own channel).
+      const queue = lane.queue!;
+      const worker = new Worker(lane.queueName, (job: Job, token?: string) => this.process(queue, job as Job<JobData>, token), {
         connection: this.bullConnection(),
         prefix: this.prefix,
         concurrency: lane.concurrency ?? 1,
         lockDuration: this.lockDuration,
         stalledInterval: this.stalledInterval,
         maxStalledCount: this.maxStalledCount,
-        settings: { backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { data: unknown }) => retryDelay(job, attemptsMade) },
+        settings: { backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { name: string; data: unknown }) => this.retryDelay(job, attemptsMade) },
       });
       worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
+      // BullMQ has recorded how the job ended: from now on its job hash answers for it.
+      worker.on('completed', (job: Job) => this.host?.acknowledged(job.id!));
+      worker.on('failed', (job: Job | undefined) => {
+        if (job?.id !== undefined) this.host?.acknowledged(job.id);
+      });
       lane.worker = worker;
     }
     const subscriber = this.openClient('cancel-subscriber');
+    // A cancel request for a job running here records it cancelled, which ends its attempt.
     subscriber.on('message', (_channel: string, id: string) => {
-      for (const lane of this.lanes()) lane.worker?.cancelJob(id, 'cancelled');
+      this.host?.cancelLocal(id).catch((error: unknown) => this.logError(`cancel of ${id}`, error));
     });
     this.subscriber = subscriber;
     await Promise.all([subscriber.subscribe(this.cancelChannel), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
@@ -209,11 +247,14 @@ export class BullMqTransport {
   add(name: string, id: string, args: readonly unknown[], options: ResolvedJobOptions, extra: { delay?: number; priority?: number }): Promise<void> {
     const lane = this.laneFor(name);
     if (!lane.queue) return Promise.reject(notStarted());
-    const opts: JobsOptions = { jobId: id, attempts: options.attempts };
-    if (options.attempts > 1) opts.backoff = { type: BACKOFF_TYPE };
+    const opts: JobsOptions = { jobId: id };
+    if (options.attempts > 1) {
+      opts.attempts = options.attempts;
+      opts.backoff = { type: BACKOFF_TYPE };
+    }
     if (extra.delay) opts.delay = extra.delay;
     if (extra.priority !== undefined) opts.priority = extra.priority;
-    const data: JobData = { args, options };
+    const data: JobData = options === this.host?.jobNamed(name)?.options ? { args } : { args, options };
     return new Promise<void>((resolve, reject) => {
       if (!lane.adding) {
         lane.adding = [];
@@ -222,6 +263,34 @@ export class BullMqTransport {
       }
       lane.adding.push({ name, data, opts, resolve, reject });
     });
+  }
+
+  /**
+   * The status of job `id` as BullMQ records it, from whichever of the
+   * transport's queues holds it; `null` when none does. Internal.
+   */
+  async status(id: string): Promise<JobStatus | null> {
+    for (const lane of this.lanes()) {
+      if (!lane.queue) continue;
+      // The state first: the job hash read after it is at least as recent (a failure's reason, a result).
+      const state = await lane.queue.getJobState(id);
+      if (state === 'unknown') continue;
+      const job = (await lane.queue.getJob(id)) as Job | undefined;
+      return job ? statusOfQueueJob(job, state) : null;
+    }
+    return null;
+  }
+
+  /**
+   * Progress of a job running in this process, for BullMQ's job hash (and
+   * so for every process): at most one write per job every
+   * {@link PROGRESS_INTERVAL} ms, the latest value winning; the last one is
+   * written before the job is acknowledged. Internal.
+   */
+  reportProgress(id: string, attempt: number, value: number, data: unknown): void {
+    if (!this.delivering.has(id)) return;
+    const progress: QueueProgress = { value, data, attempt };
+    this.progress.set(id, JSON.stringify(progress));
   }
 
   /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. Internal. */
@@ -287,17 +356,19 @@ export class BullMqTransport {
   }
 
   private async closeAll(): Promise<void> {
+    await this.feed.close();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (subscriber) await closeQuietly(subscriber);
     await Promise.all(this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))));
+    this.progress.stop();
     await Promise.all(this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))));
     const control = this.control;
     this.control = undefined;
     if (control) await closeQuietly(control);
   }
 
-  private async process(job: Job<JobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  private async process(queue: Queue, job: Job<JobData>, token: string | undefined): Promise<unknown> {
     const host = this.host!;
     const id = job.id!;
     const definition = host.jobNamed(job.name);
@@ -310,23 +381,22 @@ export class BullMqTransport {
     const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
     const fn = (...args: never[]): unknown => instance[definition.methodName]!(...args);
     const attempts = job.opts.attempts ?? 1;
-    // A cancel request, through worker.cancelJob, records the job cancelled here.
-    const onAbort = (): void => void host.cancelLocal(id);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let outcome;
-    try {
-      outcome = await host.runDelivered({
-        id,
-        name: job.name,
-        fn,
-        args: Array.isArray(job.data?.args) ? job.data.args : [],
-        options: job.data?.options ?? definition.options,
-        attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
-        retryLeft: job.attemptsMade + 1 < attempts,
-        enqueuedAt: job.timestamp,
-      });
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+    this.delivering.set(id, queue);
+    const outcome = await host.runDelivered({
+      id,
+      name: job.name,
+      fn,
+      args: Array.isArray(job.data?.args) ? job.data.args : [],
+      options: job.data?.options ?? definition.options,
+      attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
+      retryLeft: job.attemptsMade + 1 < attempts,
+      enqueuedAt: job.timestamp,
+    });
+    this.delivering.delete(id);
+    // Its last progress, before BullMQ records the end: a reader then sees the final figure.
+    const lastProgress = this.progress.take(id);
+    if (lastProgress !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'requeued') {
+      await queue.updateJobProgress(id, JSON.parse(lastProgress) as QueueProgress).catch((error: unknown) => this.logError('progress', error));
     }
     switch (outcome.kind) {
       case 'completed':
@@ -342,6 +412,18 @@ export class BullMqTransport {
         await job.moveToWait(token);
         throw new WaitingError();
     }
+  }
+
+  /** Our exponential backoff, from the job's options (its start's, or its `@AsyncJob`'s), for the n-th retry. */
+  private retryDelay(job: { name: string; data: unknown } | undefined, retry: number): number {
+    const options = (job?.data as Partial<JobData> | undefined)?.options ?? (job ? this.host?.jobNamed(job.name)?.options : undefined);
+    return options ? backoffDelay(options.backoff, retry) : 0;
+  }
+
+  private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
+    await Promise.all(
+      [...batch].map(([id, json]) => this.delivering.get(id)?.updateJobProgress(id, JSON.parse(json) as QueueProgress)),
+    );
   }
 
   private sendAdds(lane: Lane): void {
@@ -419,11 +501,6 @@ async function addChunk(queue: Queue, chunk: readonly PendingAdd[]): Promise<voi
   for (const job of chunk) job.resolve();
 }
 
-/** Our exponential backoff, from the job's own options, for the n-th retry. */
-function retryDelay(job: { data: unknown } | undefined, retry: number): number {
-  const options = (job?.data as Partial<JobData> | undefined)?.options;
-  return options ? backoffDelay(options.backoff, retry) : 0;
-}
 
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;

@@ -39,6 +39,8 @@ export interface TransportHost {
   runDelivered(job: DeliveredJob): Promise<DeliveryOutcome>;
   /** Cancels a job running in this process; false when it does not run here. */
   cancelLocal(id: string): Promise<boolean>;
+  /** BullMQ has recorded the end of job `id`, which ran here: its own record answers for it from now on. */
+  acknowledged(id: string): void;
   /** Records a job this process cannot run at all (no such name here) as failed. */
   failUndeliverable(id: string, name: string, enqueuedAt: number, error: Error): Promise<void>;
 }

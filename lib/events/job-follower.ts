@@ -1,13 +1,12 @@
 import { Observable, timer, type Subscription } from 'rxjs';
 import { JobNotFoundError } from '../errors/job-not-found.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
-import { isJobChangeFeed } from '../progress/job-change-feed.interface.js';
-import { isJobStatusStore, type ProgressTracker } from '../progress/progress-tracker.interface.js';
+import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
 import { isFinal } from '../utils/is-final.js';
 import type { JobRecord } from '../worker/job-record.js';
 import type { JobEventBus } from './job-event-bus.js';
 
-/** How often a job running in another process is re-read while someone follows it, when the tracker announces no changes. */
+/** How often a job running in another process is re-read while someone follows it, when nothing announces its changes. */
 const REMOTE_POLL_INTERVAL = 250;
 
 /** What the follower reads from the service. */
@@ -21,13 +20,14 @@ export interface FollowedJobs {
 /**
  * A job's status now and after every change, for `waitFor` and `progress$`.
  * A job of this process is followed through its events; one active in
- * another process (a shared tracker) is re-read on each change the tracker
- * announces (when it is a JobChangeFeed), or periodically.
+ * another process is re-read on each change its feeds announce (a shared
+ * tracker that is a JobChangeFeed, BullMQ's event stream), or periodically
+ * when there are none.
  */
 export class JobFollower {
   constructor(
     private readonly jobs: FollowedJobs,
-    private readonly tracker: ProgressTracker,
+    private readonly feeds: readonly JobChangeFeed[],
     private readonly bus: JobEventBus,
   ) {}
 
@@ -51,7 +51,7 @@ export class JobFollower {
         last = seen;
         if (isFinal(status)) subscriber.complete();
       };
-      if (isJobChangeFeed(this.tracker) && isJobStatusStore(this.tracker)) {
+      if (this.feeds.length > 0) {
         // One read at a time; changes announced during a read cause exactly one more.
         let reading = false;
         let again = false;
@@ -74,9 +74,11 @@ export class JobFollower {
             (error: unknown) => subscriber.error(error),
           );
         };
-        const unwatch = this.tracker.watch(id, read);
+        const unwatches = this.feeds.map((feed) => feed.watch(id, read));
         read();
-        return unwatch;
+        return () => {
+          for (const unwatch of unwatches) unwatch();
+        };
       }
       let polling: Subscription | undefined = timer(0, REMOTE_POLL_INTERVAL).subscribe(() => {
         this.jobs.getStatus(id).then(emit, (error: unknown) => subscriber.error(error));

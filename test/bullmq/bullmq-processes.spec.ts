@@ -63,7 +63,8 @@ describe('BullMQ transport across processes', () => {
 
   it('shows a job running in worker B to process A: getProgress, getStatus, progress$ and waitFor', async () => {
     const id = await web.jobs.start(ReportJobs, 'build', 'Q3 sales');
-    expect(await web.jobs.getProgress(id)).toStrictEqual({ value: -1, data: null });
+    // Tracked from the moment start resolves: still queued, or already taken by a worker, which reports step 0 at once.
+    expect([-1, 0]).toContain((await web.jobs.getProgress(id))?.value);
     const streamed: unknown[] = [];
     let streamDone = false;
     const subscription = web.jobs.progress$(id).subscribe({ next: (progress) => streamed.push(progress), complete: () => (streamDone = true) });

@@ -1,0 +1,85 @@
+import type { ConnectionOptions, QueueEvents } from 'bullmq';
+import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
+import { loadBullMq } from './load-bullmq.js';
+
+/** The BullMQ events after which a job's status or progress may read differently. */
+const CHANGES = ['active', 'progress', 'completed', 'failed', 'waiting', 'delayed', 'removed', 'stalled'] as const;
+
+/** While anyone follows a job, every follower re-reads this often (ms): a safety net for an event the stream's reader missed (read from the stream's end; reconnects). */
+const SAFETY_INTERVAL = 1000;
+
+/** Where the feed reads from: the queues' names, and how to reach them. */
+export interface QueueEventSource {
+  readonly queueNames: readonly string[];
+  readonly prefix: string;
+  connection(): ConnectionOptions;
+  onError(where: string, error: Error): void;
+}
+
+/**
+ * Tells when a named job may have changed, from BullMQ's own event stream
+ * (`QueueEvents`): the writes BullMQ makes anyway announce every state
+ * change and progress update, so following a job costs the jobs nothing.
+ * The streams are read only once someone follows a job in this process.
+ */
+export class QueueEventFeed implements JobChangeFeed {
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private readers: QueueEvents[] | undefined;
+  private safetyTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly source: QueueEventSource) {}
+
+  watch(id: string, onChange: () => void): () => void {
+    if (this.closing) return () => undefined;
+    this.readers ??= this.open();
+    let set = this.watchers.get(id);
+    if (!set) this.watchers.set(id, (set = new Set()));
+    set.add(onChange);
+    if (!this.safetyTimer) {
+      this.safetyTimer = setInterval(() => this.notifyAll(), SAFETY_INTERVAL);
+      this.safetyTimer.unref();
+    }
+    return () => {
+      set.delete(onChange);
+      if (set.size === 0 && this.watchers.get(id) === set) this.watchers.delete(id);
+      if (this.watchers.size === 0) this.stopSafety();
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all((this.readers ?? []).map((reader) => reader.close().catch(() => undefined))).then(() => undefined);
+    this.watchers.clear();
+    this.stopSafety();
+    return this.closing;
+  }
+
+  private stopSafety(): void {
+    clearInterval(this.safetyTimer);
+    this.safetyTimer = undefined;
+  }
+
+  private open(): QueueEvents[] {
+    const { QueueEvents: Reader } = loadBullMq();
+    return this.source.queueNames.map((name) => {
+      const reader = new Reader(name, { connection: this.source.connection(), prefix: this.source.prefix });
+      reader.on('error', (error: Error) => this.source.onError(`events of ${name}`, error));
+      for (const event of CHANGES) reader.on(event, (args: { jobId: string }) => this.notify(args.jobId));
+      // The stream is read from its end: anything since a follower's first read is announced by a re-read.
+      void reader.waitUntilReady().then(
+        () => this.notifyAll(),
+        () => undefined,
+      );
+      return reader;
+    });
+  }
+
+  private notify(id: string): void {
+    const set = this.watchers.get(id);
+    if (set) for (const onChange of [...set]) onChange();
+  }
+
+  private notifyAll(): void {
+    for (const id of [...this.watchers.keys()]) this.notify(id);
+  }
+}
