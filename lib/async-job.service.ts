@@ -121,7 +121,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.runner = new JobRunner(this.transactions);
     this.transport = options.transport;
     const feeds = [isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? tracker : undefined, this.transport?.feed].filter((feed) => feed !== undefined);
-    this.follower = new JobFollower({ activeRecord: (id) => this.records.get(id), getStatus: (id) => this.getStatus(id) }, feeds, this.bus);
+    this.follower = new JobFollower(
+      {
+        activeRecord: (id) => this.records.get(id),
+        localStatus: (id) => (this.records.get(id) ?? this.acking.get(id))?.snapshot(),
+        getStatus: (id) => this.getStatus(id),
+      },
+      feeds,
+      this.bus,
+    );
     this.transport?.attach(this.transportHost(), options.concurrency);
   }
 

@@ -76,10 +76,10 @@ export class QueueEventFeed implements JobChangeFeed {
 
   private notify(id: string): void {
     const set = this.watchers.get(id);
-    if (set) for (const onChange of [...set]) onChange();
+    if (set) for (const onChange of set) onChange();
   }
 
   private notifyAll(): void {
-    for (const id of [...this.watchers.keys()]) this.notify(id);
+    for (const id of this.watchers.keys()) this.notify(id);
   }
 }

@@ -13,6 +13,8 @@ const REMOTE_POLL_INTERVAL = 250;
 export interface FollowedJobs {
   /** The record of a job active in this process. */
   activeRecord(id: string): JobRecord | undefined;
+  /** The status of a job this process runs or has just finished, without I/O; `undefined` otherwise. */
+  localStatus(id: string): JobStatus | undefined;
   /** Any job's status, wherever it runs; `null` when unknown. */
   getStatus(id: string): Promise<JobStatus | null>;
 }
@@ -51,6 +53,14 @@ export class JobFollower {
         last = seen;
         if (isFinal(status)) subscriber.complete();
       };
+      // The job may be delivered to this very process later (a queue's worker): its events here
+      // are then the first word, before a store that may drop a finished job at once.
+      const local = this.bus.follow(id, {
+        next: () => {
+          const status = this.jobs.localStatus(id);
+          if (status) emit(status);
+        },
+      });
       if (this.feeds.length > 0) {
         // One read at a time; changes announced during a read cause exactly one more.
         let reading = false;
@@ -77,6 +87,7 @@ export class JobFollower {
         const unwatches = this.feeds.map((feed) => feed.watch(id, read));
         read();
         return () => {
+          local.unsubscribe();
           for (const unwatch of unwatches) unwatch();
         };
       }
@@ -84,6 +95,7 @@ export class JobFollower {
         this.jobs.getStatus(id).then(emit, (error: unknown) => subscriber.error(error));
       });
       return () => {
+        local.unsubscribe();
         polling?.unsubscribe();
         polling = undefined;
       };

@@ -68,6 +68,44 @@ describe('BullMqTransport in one process', () => {
     await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
   });
 
+  it("keeps a named job's record in BullMQ: its data, its progress and its result, and writes no status of its own on success", async () => {
+    const { jobs, moduleRef } = await app({ concurrency: 2 });
+    const reader = await app({ worker: false });
+    const id = await jobs.start(ReportJobs, 'build', 'Q4');
+    // The @AsyncJob's own options are not copied into every job; a start that changes them carries them.
+    expect((await queue.getJob(id))?.data).toStrictEqual({ args: ['Q4'] });
+    const custom = await reader.jobs.startWith({ timeout: 60_000 }, FlakyJobs, 'echo', 'x');
+    expect((await queue.getJob(custom))?.data).toMatchObject({ args: ['x'], options: { timeout: 60_000 } });
+
+    await until(async () => ((await queue.getJob(id))?.progress as { value?: number } | undefined)?.value === 0, "step 0 in BullMQ's job.progress");
+    expect((await queue.getJob(id))?.progress).toStrictEqual({ value: 0, data: { step: 0, worker: 'test' }, attempt: 1 });
+    expect(await reader.jobs.getStatus(id)).toMatchObject({ state: 'running', attempts: 1, progress: { value: 0, data: { step: 0, worker: 'test' } } });
+    const gates = moduleRef.get(StepGates);
+    for (let step = 1; step <= 3; step++) gates.open(id, step);
+    await jobs.waitFor(id, { timeout: 10_000 });
+    await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
+    // Read from another process's module: BullMQ's record alone answers.
+    expect(await reader.jobs.getStatus(id)).toMatchObject({
+      id,
+      name: 'report.build',
+      state: 'completed',
+      attempts: 1,
+      result: { title: 'Q4', pages: 3, worker: 'test' },
+      progress: { value: 3, data: { step: 3, title: 'Q4' } },
+    });
+    expect(await reader.jobs.getProgress(id)).toBeNull();
+    expect(await redis.keys(`${prefix}:${queueName}:asyncjob:*${id}*`)).toStrictEqual([]);
+  });
+
+  it("forgets a completed named job once BullMQ removes it: removeOnComplete is the retention of named jobs", async () => {
+    const { jobs } = await app({ removeOnComplete: true });
+    const id = await jobs.start(FlakyJobs, 'echo', 'gone');
+    expect(await jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'gone' });
+    await until(async () => (await queue.getJob(id)) === undefined, 'BullMQ removes it on completion');
+    await until(async () => (await jobs.getStatus(id)) === null, 'the status goes with it');
+    expect(await jobs.getProgress(id)).toBeNull();
+  });
+
   it('answers { value: -1, data: null } the moment start resolves, on an enqueue-only process', async () => {
     const { jobs } = await app({ worker: false });
     const id = await jobs.start(FlakyJobs, 'echo', { a: 1 });
