@@ -897,7 +897,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private notifyIfIdle(): void {
-    if (this.records.size > 0 || this.idleWaiters.length === 0) return;
+    if (this.records.size > 0) return;
+    this.runner.releaseStorage();
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

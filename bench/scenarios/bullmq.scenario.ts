@@ -126,7 +126,7 @@ function bullCase(profile: Profile): BenchCase {
     metrics: [JOBS_PER_SECOND],
     variants: [...variants, raw],
     notes: [
-      'Ours: start() per job, all in one Promise.all (JSON check, tracker seed status; the adds of a tick go out in one Queue.addBulk), worker-side status and progress in the Redis tracker.',
+      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in one Queue.addBulk); BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side.",
       'Raw: Queue.addBulk in chunks of 1 000 and a Worker with the same processor and concurrency; no status tracking.',
     ],
     unavailable: () => (variants.length === 0 ? 'feature not present (no BullMqTransport exported by the library)' : undefined),

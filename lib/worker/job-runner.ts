@@ -19,30 +19,28 @@ export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { 
 const jobStorage = new AsyncLocalStorage<JobContext>();
 
 /**
- * Keeps the store enabled only while a job function of this process runs.
- * `run` enables it; once no function is left running, it is disabled at the
- * next turn of the event loop (disabling costs about 2 µs, so a burst of
- * synchronous jobs pays it once, not per job). Continuations made while it
- * was enabled keep their context, so a function that is still running
- * (even one whose attempt has timed out) reads its context as before; only
- * a chain the function left behind, still going after the function itself
- * settled, no longer finds it.
+ * Keeps the store enabled only while job functions of this process run.
+ * `run` enables it; it is disabled when a caller says the work that follows
+ * is not a job's ({@link JobRunner.releaseStorage}: a module with no job
+ * left, a queue's job just ended) and no function is running. Disabling
+ * costs about 2 µs, so a worker with a backlog does not toggle it per job.
+ * Continuations made while it was enabled keep their context, so a function
+ * still running (even one whose attempt has timed out) reads its context as
+ * before; only a chain a function left behind, still going after the
+ * function itself settled, may no longer find it.
  */
 class StorageUse {
   /** Job functions that returned a promise which has not settled yet. */
   private pending = 0;
-  private checking = false;
-  private readonly check = (): void => {
-    this.checking = false;
-    if (this.pending === 0) jobStorage.disable();
-  };
+  /** Job functions running synchronously now (a job may call into another module). */
+  private inside = 0;
 
-  /** A function has returned (or thrown) synchronously. */
-  returned(): void {
-    if (this.pending === 0 && !this.checking) {
-      this.checking = true;
-      setImmediate(this.check);
-    }
+  enter(): void {
+    this.inside++;
+  }
+
+  leave(): void {
+    this.inside--;
   }
 
   /** A function returned a promise: the store stays enabled until {@link settled}. */
@@ -52,12 +50,11 @@ class StorageUse {
 
   settled(): void {
     this.pending--;
-    this.returned();
   }
 
-  /** Disables the store now if no function runs: for a caller whose next work is not another job. */
-  releaseNow(): void {
-    if (this.pending === 0) jobStorage.disable();
+  /** Disables the store now, unless a job function is running. */
+  release(): void {
+    if (this.pending === 0 && this.inside === 0) jobStorage.disable();
   }
 }
 
@@ -98,7 +95,9 @@ export class JobRunner {
   private invoke(record: JobRecord, context: JobContext): AttemptOutcome | Promise<AttemptOutcome> {
     const { timeout } = record.options;
     const startedAt = timeout === undefined ? 0 : performance.now();
+    storageUse.enter();
     jobStorage.run(context, callJob, context);
+    storageUse.leave();
     if (context.outcome) return context.outcome;
     if (timeout !== undefined) {
       // Counted from the start of the function, its synchronous part included.
@@ -109,13 +108,13 @@ export class JobRunner {
   }
 
   /**
-   * A job delivered by a queue has ended: the library's own work that follows
-   * (BullMQ's acknowledgement, its next fetch) makes many promises, none of
-   * which needs a job's context, so the store is disabled now rather than at
-   * the next turn of the event loop.
+   * What follows is not a job's work (the module has no job left, or a
+   * queue's job has ended and BullMQ's acknowledgement and next fetch come
+   * next): the store is disabled unless a job function still runs, so those
+   * promises, and the application's, pay no hook.
    */
   releaseStorage(): void {
-    storageUse.releaseNow();
+    storageUse.release();
   }
 
   /** The context of the job of this runner whose code runs now; a job of another module instance is not this one's. */
@@ -143,11 +142,9 @@ function callJob(context: JobContext): void {
         },
       );
     } else {
-      storageUse.returned();
       context.end({ ok: true, value });
     }
   } catch (error) {
-    storageUse.returned();
     context.end({ ok: false, error });
   }
 }

@@ -38,15 +38,10 @@ describe('the synchronous path of trivial jobs', () => {
     expect(ranWhenTimerFired).toBeLessThan(total);
   });
 
-  it('keeps each job in its own context when synchronous jobs run back to back, and an async one across its awaits', async () => {
+  it('keeps each job in its own context when synchronous jobs run back to back', async () => {
     app = await createJobApp({ concurrency: 2 });
     const { jobs } = app;
     const seen = new Map<string, string | undefined>();
-    let afterAwait: string | undefined;
-    const slow = await jobs.perform(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      afterAwait = jobs.currentJobId();
-    });
     const ids = await Promise.all(
       Array.from({ length: 50 }, () =>
         jobs.perform(() => {
@@ -57,8 +52,23 @@ describe('the synchronous path of trivial jobs', () => {
     await jobs.drain();
     expect(seen.size).toBe(50);
     for (const id of ids) expect(seen.get(id)).toBe(id);
-    // The 50 synchronous jobs ended while it awaited: the store stayed on for it.
-    expect(afterAwait).toBe(slow);
+  });
+
+  it('keeps the context of a function still running after its attempt timed out, though the module has nothing left', async () => {
+    app = await createJobApp();
+    const { jobs } = app;
+    let afterTimeout: string | undefined;
+    let resumed!: () => void;
+    const done = new Promise<void>((resolve) => (resumed = resolve));
+    const id = await jobs.performWith({ timeout: 20 }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      afterTimeout = jobs.currentJobId();
+      resumed();
+    });
+    expect(await jobs.waitFor(id)).toMatchObject({ state: 'failed', error: { name: 'JobTimeoutError' } });
+    await jobs.drain();
+    await done;
+    expect(afterTimeout).toBe(id);
   });
 
   it('stops carrying job contexts once no job function runs, so later promises of the app pay no hook', async () => {
