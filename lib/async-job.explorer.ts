@@ -48,12 +48,14 @@ export class AsyncJobExplorer implements OnModuleInit {
       const metadata = this.metadataOf(prototype[methodName]);
       if (!metadata) continue;
       const name = metadata.name ?? `${type.name}.${methodName}`;
+      const target = instance as Record<string, (...args: never[]) => unknown>;
       this.registry.register({
         name,
         type,
         methodName,
         instance,
         options: resolveJobOptions(metadata, this.options.defaultJobOptions, `@AsyncJob(${name}).`),
+        run: (...args: never[]): unknown => target[methodName]!(...args),
       });
     }
   }

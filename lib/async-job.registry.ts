@@ -10,6 +10,8 @@ export interface JobDefinition {
   readonly methodName: string;
   readonly instance: object;
   readonly options: ResolvedJobOptions;
+  /** Calls the method on its instance (looked up at each call), made once per definition rather than per job. */
+  readonly run: (...args: never[]) => unknown;
 }
 
 /**

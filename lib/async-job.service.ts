@@ -38,7 +38,7 @@ import { isFinal } from './utils/is-final.js';
 import { isThenable } from './utils/is-thenable.js';
 import { stackOf, toJobError } from './utils/job-error.js';
 import { newJobId } from './utils/job-id.js';
-import { parseJson, toJson } from './utils/json.js';
+import { isJsonScalar, parseJson, toJson } from './utils/json.js';
 import { ActiveJobs } from './worker/active-jobs.js';
 import type { JobGate } from './worker/job-gate.js';
 import { JobRecord } from './worker/job-record.js';
@@ -48,6 +48,7 @@ import { JobWorker } from './worker/job-worker.js';
 const RESOLVED: Promise<void> = Promise.resolve();
 /** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
 const NO_OPTIONS: PerformOptions = Object.freeze({});
+const CANCELLED: DeliveryOutcome = { kind: 'cancelled' };
 /** Most named jobs kept while BullMQ has yet to confirm their end. */
 const MAX_ACKING = 10_000;
 
@@ -95,6 +96,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * would still say `active`).
    */
   private readonly acking = new Map<string, JobRecord>();
+  /** Named jobs running here that `cancel` is recording: BullMQ hears of the end only once that is written. */
+  private readonly cancelling = new Map<string, Promise<void>>();
 
   /**
    * Lifecycle events (queued, started, progress, retrying, completed,
@@ -425,7 +428,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
     const reason = new JobCancelledError(id, 'cancelled');
     this.halt(record, reason);
-    await this.finish(record, 'cancelled', { ok: false, error: reason });
+    const recording = Promise.resolve(this.finish(record, 'cancelled', { ok: false, error: reason }));
+    if (record.external) {
+      this.cancelling.set(id, recording);
+      void recording.finally(() => this.cancelling.delete(id));
+    }
+    await recording;
     return true;
   }
 
@@ -518,14 +526,18 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  private async startGated<T>(options: StartOptions, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
-    const definition = this.registry.get(type, method);
-    if (this.transport) return this.startRemote(this.transport, definition, options, args, gate);
-    const local = typeof options === 'object' && options !== null ? splitStartOptions(options, false).rest : options;
-    const jobOptions = resolveJobOptions(local, definition.options);
-    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
-    const fn = (...jobArgs: never[]): unknown => instance[definition.methodName]!(...jobArgs);
-    return this.submit(definition.name, fn, args, jobOptions, gate);
+  /** Not `async`: the transport's promise, or the id, is handed on without another promise around it. */
+  private startGated<T>(options: StartOptions, type: Type<T>, method: string, args: readonly unknown[], gate?: JobGate): Promise<string> {
+    try {
+      const definition = this.registry.get(type, method);
+      if (this.transport) return this.startRemote(this.transport, definition, options, args, gate);
+      const local = typeof options === 'object' && options !== null ? splitStartOptions(options, false).rest : options;
+      const jobOptions = resolveJobOptions(local, definition.options);
+      const id = this.submit(definition.name, definition.run, args, jobOptions, gate);
+      return typeof id === 'string' ? Promise.resolve(id) : id;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -549,7 +561,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
     const name = definition.name;
     // Checked here, at the call, not on another machine later.
-    toJson(args, `The arguments of job "${name}"`);
+    if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${name}"`);
     const id = extras.jobId ?? newJobId();
     if (extras.jobId !== undefined && (await transport.has(name, id))) {
       gate?.abandon();
@@ -682,8 +694,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** A delivered job taken off by shutdown (state `queued`: back to the queue) or by cancel (recorded by it). */
-  private afterHalt(record: JobRecord): DeliveryOutcome {
-    if (!record.is('queued')) return { kind: 'cancelled' };
+  private afterHalt(record: JobRecord): DeliveryOutcome | Promise<DeliveryOutcome> {
+    if (!record.is('queued')) {
+      // Readers ask BullMQ first, then the tracker: `cancelled` must be there before BullMQ says `failed`.
+      const recording = this.cancelling.get(record.id);
+      return recording ? recording.then(() => CANCELLED) : CANCELLED;
+    }
     this.handBack(record);
     return { kind: 'requeued' };
   }

@@ -378,14 +378,12 @@ export class BullMqTransport {
       await host.failUndeliverable(id, job.name, job.timestamp, error);
       throw new UnrecoverableError(error.message);
     }
-    const instance = definition.instance as Record<string, (...args: never[]) => unknown>;
-    const fn = (...args: never[]): unknown => instance[definition.methodName]!(...args);
     const attempts = job.opts.attempts ?? 1;
     this.delivering.set(id, queue);
     const outcome = await host.runDelivered({
       id,
       name: job.name,
-      fn,
+      fn: definition.run,
       args: Array.isArray(job.data?.args) ? job.data.args : [],
       options: job.data?.options ?? definition.options,
       attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),

@@ -19,6 +19,11 @@ export function toJson(value: unknown, what: string): string {
   }
 }
 
+/** Whether `value` is a JSON scalar that survives a round trip as it is (so needs no {@link toJson} check). */
+export function isJsonScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
 /** A deep copy through JSON, for values that passed {@link toJson} or are JSON already. */
 export function parseJson(json: string): unknown {
   return JSON.parse(json) as unknown;
