@@ -568,11 +568,13 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       return id;
     }
     const enqueuedAt = Date.now();
-    if (gate) await this.startGatedRemote(transport, gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, () =>
-      transport.add(name, id, args, jobOptions, extras),
-    );
-    // Not queued: the caller learns why, and nothing of it is left anywhere.
-    else await transport.add(name, id, args, jobOptions, extras);
+    const add = (): Promise<void> => transport.add(name, id, args, jobOptions, extras);
+    if (gate) {
+      await this.startGatedRemote(gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, add);
+    } else {
+      // When it fails, nothing of the job is left anywhere, and the caller learns why.
+      await add();
+    }
     if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: enqueuedAt });
     return id;
   }
@@ -582,7 +584,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * as queued until it commits, then added to the queue, whose record
    * replaces the tracker's.
    */
-  private async startGatedRemote(transport: BullMqTransport, gate: JobGate, status: JobStatus, add: () => Promise<void>): Promise<void> {
+  private async startGatedRemote(gate: JobGate, status: JobStatus, add: () => Promise<void>): Promise<void> {
     const id = status.id;
     try {
       await Promise.all([this.tracker.track(id), this.statuses.saveStatus(status)]);

@@ -29,8 +29,8 @@ export type DeliveryOutcome =
 /**
  * What a distributed transport needs from the service of its process: the
  * jobs registered by name, and the attempt machinery (AsyncLocalStorage
- * context, timeout, AbortSignal, per-job transaction, status and progress in
- * the tracker) that local jobs run through too. Internal.
+ * context, timeout, AbortSignal, per-job transaction) that local jobs run
+ * through too. Internal.
  */
 export interface TransportHost {
   /** The `@AsyncJob` registered under `name` in this process. */

@@ -114,13 +114,6 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     this.renewTimer.unref();
   }
 
-  /**
-   * Writes reach Redis in the order they are made, awaited or not (one
-   * connection, one queue), so a caller need not wait for one before making
-   * the next. Internal.
-   */
-  readonly ordersWrites = true;
-
   /** The key prefix; every key and channel of this tracker starts with it. */
   get keyPrefix(): string {
     return this.keys.prefix;
@@ -222,16 +215,6 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
   /** Calls `onChange` whenever job `id` may have changed; see {@link JobChangeFeed}. */
   watch(id: string, onChange: () => void): () => void {
     return this.feed.watch(id, onChange);
-  }
-
-  /**
-   * This process no longer looks after job `id`: it was handed to another
-   * process (the BullMQ transport queued it, or gave it back to the queue),
-   * which tracks it from there. Its keys are no longer renewed from here and
-   * its bookkeeping is dropped; nothing in Redis changes. Internal.
-   */
-  release(id: string): void {
-    this.active.delete(id);
   }
 
   /** Writes buffered progress now rather than within `flushInterval`; resolves when it is written (or failed). */
