@@ -106,6 +106,25 @@ describe('BullMqTransport in one process', () => {
     expect(await jobs.getProgress(id)).toBeNull();
   });
 
+  it('applies the retention in the workers, as jobs finish: a job carries no removal options of its own', async () => {
+    const web = await app({ removeOnComplete: 2, worker: false });
+    const waiting = await web.jobs.start(FlakyJobs, 'echo', 'no options');
+    expect((await queue.getJob(waiting))?.opts).not.toHaveProperty('removeOnComplete');
+    expect((await queue.getJob(waiting))?.opts).not.toHaveProperty('removeOnFail');
+    const { jobs } = await app({ removeOnComplete: 2, concurrency: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await jobs.start(FlakyJobs, 'echo', i));
+    await until(async () => {
+      const counts = await queue.getJobCounts('waiting', 'active');
+      return counts.waiting === 0 && counts.active === 0;
+    }, 'every job has run');
+    await until(async () => (await queue.getJobState(ids[4]!)) === 'completed', 'BullMQ records the last one completed');
+    // Six jobs ran; the workers kept the last two.
+    expect(await queue.getCompletedCount()).toBe(2);
+    expect(await queue.getJob(waiting)).toBeUndefined();
+    expect(await queue.getJob(ids[0]!)).toBeUndefined();
+  });
+
   it('answers { value: -1, data: null } the moment start resolves, on an enqueue-only process', async () => {
     const { jobs } = await app({ worker: false });
     const id = await jobs.start(FlakyJobs, 'echo', { a: 1 });
