@@ -76,7 +76,10 @@ export interface BullMqTransportOptions {
   /**
    * Completed jobs BullMQ keeps in Redis: `true` removes them at once,
    * `false` keeps them all (Redis then grows without bound), a number keeps
-   * that many. @default `{ age: 3600, count: 1000 }`
+   * that many. This is also how long a completed named job's status can be
+   * read. Applied by the worker processes as jobs finish (jobs do not carry
+   * it), so give every worker the same setting.
+   * @default `{ age: 3600, count: 1000 }`
    */
   readonly removeOnComplete?: boolean | number | BullMqRetention;
   /** Failed (and cancelled) jobs BullMQ keeps in Redis, as `removeOnComplete`. @default `{ age: 86_400, count: 10_000 }` */
