@@ -53,7 +53,6 @@ export class AsyncJobExplorer implements OnModuleInit {
         name,
         type,
         methodName,
-        instance,
         options: resolveJobOptions(metadata, this.options.defaultJobOptions, `@AsyncJob(${name}).`),
         run: (...args: never[]): unknown => target[methodName]!(...args),
       });

@@ -3,12 +3,11 @@ import type { ResolvedJobOptions } from './async-job-options.resolver.js';
 import { DuplicateJobNameError } from './errors/duplicate-job-name.error.js';
 import { JobNotRegisteredError } from './errors/job-not-registered.error.js';
 
-/** A discovered `@AsyncJob` method, bound to its provider instance. */
+/** A discovered `@AsyncJob` method, bound to its provider instance through {@link JobDefinition.run}. */
 export interface JobDefinition {
   readonly name: string;
   readonly type: abstract new (...args: never[]) => unknown;
   readonly methodName: string;
-  readonly instance: object;
   readonly options: ResolvedJobOptions;
   /** Calls the method on its instance (looked up at each call), made once per definition rather than per job. */
   readonly run: (...args: never[]) => unknown;

@@ -317,8 +317,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    */
   async getProgress(id: string): Promise<JobProgress | null> {
     assertJobId(id, 'getProgress');
-    // With a transport, any job this process does not run itself may be a named one, which BullMQ records.
-    if (this.transport && this.records.get(id)?.external !== false) return this.distributedProgress(id);
+    if (this.transport) {
+      const record = this.records.get(id);
+      // Any job this process does not run as a closure may be a named one, which BullMQ records.
+      if (!record || record.external) return this.distributedProgress(id, record);
+    }
     const progress = await this.tracker.getProgress(id);
     return progress ? copyProgress(progress) : null;
   }
@@ -334,7 +337,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (record) return record.snapshot();
     // BullMQ first: the tracker's final word on a named job (the full error, or cancelled) is written
     // before BullMQ records the end, so a later read of the tracker cannot miss it.
-    const queued = await this.transport?.status(id);
+    const queued = this.transport ? await this.transport.status(id) : null;
     const status = await this.statuses.getStatus(id);
     if (queued && !(status && isFinal(status))) return queued;
     if (!status || isFinal(status)) return status;
@@ -344,8 +347,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** {@link getProgress} of a job that may be a named one: what its status says. */
-  private async distributedProgress(id: string): Promise<JobProgress | null> {
-    const record = this.records.get(id);
+  private async distributedProgress(id: string, record: JobRecord | undefined): Promise<JobProgress | null> {
     if (record && !record.isFinal) return record.progress();
     const status = await this.getStatus(id);
     return status && !isFinal(status) ? copyProgress(status.progress) : null;

@@ -14,8 +14,8 @@ export interface QueueProgress {
 
 const NOT_STARTED: JobProgress = { value: -1, data: null };
 
-/** BullMQ's states of a job no worker holds; ours for all of them is `queued`. */
-const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'wait', 'delayed', 'prioritized', 'paused', 'waiting-children']);
+/** BullMQ's states of a job no worker holds (ours for all of them is `queued`): where `cancel` can still remove it. */
+export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'wait', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
 /**
  * The status of a named job read from BullMQ: its job hash and state are the

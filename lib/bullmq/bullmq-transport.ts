@@ -10,7 +10,7 @@ import { closeQuietly } from '../progress/redis/redis-connection.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
 import { toJobError } from '../utils/job-error.js';
-import { statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
+import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
 import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { loadBullMq } from './load-bullmq.js';
 import { QueueEventFeed } from './queue-event-feed.js';
@@ -49,8 +49,6 @@ interface PendingAdd {
 /** Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one command batch. */
 const ADD_CHUNK = 1000;
 
-/** Where a waiting job can be removed from: not yet taken by any worker. */
-const REMOVABLE_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children', 'wait']);
 /** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
 const BACKOFF_TYPE = 'asyncjob';
 const DEFAULT_REMOVE_ON_COMPLETE: BullMqRetention = { age: 3600, count: 1000 };
@@ -312,7 +310,7 @@ export class BullMqTransport {
       const job = (await lane.queue!.getJob(id)) as Job | undefined;
       if (!job) continue;
       const state = await job.getState();
-      if (REMOVABLE_STATES.has(state)) {
+      if (WAITING_STATES.has(state)) {
         try {
           await job.remove();
           return 'removed';

@@ -1,4 +1,4 @@
-import type { JobError, JobProgress, JobState } from '../interfaces/job-status.interface.js';
+import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
 
 /**
  * Hooks between the service and the memory tracker the module builds for
@@ -23,17 +23,8 @@ export const RETAIN_FINISHED = Symbol('asyncjob:retain-finished');
 /** Trackers the module built for itself. */
 export const moduleOwnedTrackers = new WeakSet<object>();
 
-/** A finished job's fields, as the service's record holds them (progress data still as JSON text). */
-export interface FinishedJob {
-  readonly id: string;
-  readonly name: string;
-  readonly state: JobState;
+/** A finished job's fields, as the service's record holds them: a status with its progress data still as JSON text. */
+export type FinishedJob = Omit<JobStatus, 'progress'> & {
   readonly progressValue: number;
   readonly progressJson: string | null;
-  readonly result?: unknown;
-  readonly error?: JobError;
-  readonly attempts: number;
-  readonly enqueuedAt: number;
-  readonly startedAt?: number;
-  readonly finishedAt?: number;
-}
+};
