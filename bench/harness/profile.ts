@@ -22,7 +22,14 @@ export interface Profile {
      */
     readonly quadraticFrom: number;
     readonly quadraticSample: number;
+    /**
+     * Jobs each measured run is preceded by, untimed, fed the case's way: enough
+     * for V8 to optimise every variant's path (after a single 10 000 burst,
+     * p-queue's own per-job cost still falls two- to threefold).
+     */
     readonly warmup: number;
+    /** A burst also measured with no warm-up, in a fresh process (full run only: the smoke run shares processes). */
+    readonly coldBurst?: number;
   };
   readonly latency: { readonly samples: number; readonly gapMs: number };
   readonly memory: { readonly queued: number; readonly checkpoint: number; readonly completed: number };
@@ -42,7 +49,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       bursts: [10_000, 100_000, 1_000_000],
       quadraticFrom: 200_000,
       quadraticSample: 2_000,
-      warmup: 20_000,
+      warmup: 50_000,
+      coldBurst: 10_000,
     },
     latency: { samples: 1_000, gapMs: 1 },
     memory: { queued: 100_000, checkpoint: 100_000, completed: 1_000_000 },

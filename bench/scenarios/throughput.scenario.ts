@@ -21,6 +21,10 @@ export function burstCaseId(concurrency: number, size: number): string {
   return `c${concurrency}-burst-${size}`;
 }
 
+export function coldBurstCaseId(concurrency: number, size: number): string {
+  return `c${concurrency}-cold-burst-${size}`;
+}
+
 async function timeFeed(kind: QueueKind, concurrency: number, total: number, chunk: number): Promise<Figures> {
   const queue = await kind.open(concurrency);
   const span = await timeSpan(() => feed(queue, NOOP_JOB, total, chunk));
@@ -52,11 +56,24 @@ async function timeSampledBurst(kind: QueueKind, concurrency: number, total: num
   return { perJob: push.wall / total + drain.wall / sample / 2, cpuPerJob: push.cpu / total + drain.cpu / sample / 2 };
 }
 
+/**
+ * Untimed runs of `jobs` jobs in all, fed the way the case feeds them (bursts
+ * of the case's size, or its chunks), on an instance of their own.
+ */
+async function warmUp(kind: QueueKind, concurrency: number, shape: FeedShape, jobs: number): Promise<void> {
+  const queue = await kind.open(concurrency);
+  const run = Math.min(shape.total, jobs);
+  for (let done = 0; done < jobs; done += run) await feed(queue, NOOP_JOB, run, Math.min(run, shape.chunk));
+  await queue.close();
+}
+
 interface FeedShape {
   readonly id: string;
   readonly title: string;
   readonly total: number;
   readonly chunk: number;
+  /** Measured in a fresh process with no warm-up: how the first jobs of an app fare, JIT cold. */
+  readonly cold?: boolean;
 }
 
 function throughputCase(profile: Profile, concurrency: number, shape: FeedShape): BenchCase {
@@ -64,13 +81,14 @@ function throughputCase(profile: Profile, concurrency: number, shape: FeedShape)
   const isBurst = shape.chunk === shape.total;
   const sampled = isBurst && shape.total >= quadraticFrom;
   const rxjs: QueueKind = sampled ? { ...subjectMergeMap, note: 'estimated, see note' } : subjectMergeMap;
-  const warmupTotal = Math.min(warmup, shape.total);
   return defineCase<QueueKind>({
     id: shape.id,
     title: `concurrency ${concurrency}, ${shape.title}`,
     rounds: shape.total > 100_000 ? profile.rounds.large : profile.rounds.normal,
     metrics: [PER_JOB, CPU_PER_JOB],
-    notes: sampled
+    notes: shape.cold
+      ? ['No warm-up: each run is the first burst of a fresh process, so V8 has optimised nothing yet (the other cases measure after a warm-up).']
+      : sampled
       ? [
           `The bare Subject+mergeMap shifts its backlog like an array, O(backlog) a job: a full burst takes minutes. Its figure is estimated: ` +
             `all jobs pushed, the first ${quadraticSample.toLocaleString('en-US')} timed at the full backlog, per-job cost = push + ½ × that rate ` +
@@ -78,7 +96,7 @@ function throughputCase(profile: Profile, concurrency: number, shape: FeedShape)
         ]
       : [],
     variants: [OURS, pQueue, rxjs],
-    warmup: (kind) => timeFeed(kind, concurrency, warmupTotal, isBurst ? warmupTotal : shape.chunk),
+    ...(shape.cold ? {} : { warmup: (kind: QueueKind) => warmUp(kind, concurrency, shape, warmup) }),
     measure: (kind) =>
       kind === rxjs && sampled ? timeSampledBurst(kind, concurrency, shape.total, quadraticSample) : timeFeed(kind, concurrency, shape.total, shape.chunk),
   });
@@ -88,12 +106,15 @@ export const throughputScenario: Scenario = {
   number: 1,
   title: 'Throughput, in-process: trivial jobs from submit to finished',
   cases: (profile) => {
-    const { chunk, steadyTotal, bursts, concurrencies } = profile.throughput;
+    const { chunk, steadyTotal, bursts, coldBurst, concurrencies } = profile.throughput;
     const count = (n: number): string => n.toLocaleString('en-US');
     return concurrencies.flatMap((concurrency) =>
       [
         { id: steadyCaseId(concurrency), title: `steady feed, ${count(steadyTotal)} jobs in chunks of ${count(chunk)}`, total: steadyTotal, chunk },
         ...bursts.map((size) => ({ id: burstCaseId(concurrency, size), title: `one burst of ${count(size)}`, total: size, chunk: size })),
+        ...(coldBurst === undefined
+          ? []
+          : [{ id: coldBurstCaseId(concurrency, coldBurst), title: `one burst of ${count(coldBurst)}, cold (first jobs of a fresh process)`, total: coldBurst, chunk: coldBurst, cold: true }]),
       ].map((shape) => throughputCase(profile, concurrency, shape)),
     );
   },
