@@ -6,7 +6,7 @@ import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
 import { JobRegistry, type JobDefinition } from './async-job.registry.js';
 import type { BullMqTransport } from './bullmq/bullmq-transport.js';
-import { refuseStartExtras, splitStartOptions } from './bullmq/start-extras.js';
+import { refuseStartExtras, splitStartOptions, type StartExtras } from './bullmq/start-extras.js';
 import type { DeliveredJob, DeliveryOutcome, TransportHost } from './bullmq/transport-host.interface.js';
 import { JobEventBus } from './events/job-event-bus.js';
 import { JobFollower } from './events/job-follower.js';
@@ -47,8 +47,10 @@ import { JobWorker } from './worker/job-worker.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** `perform`'s options: none, so the defaults apply as they are, with no validation to redo per job. */
-const NO_OPTIONS: PerformOptions = Object.freeze({});
+const NO_OPTIONS: PerformOptions & StartOptions = Object.freeze({});
+const NO_EXTRAS: StartExtras = Object.freeze({});
 const CANCELLED: DeliveryOutcome = { kind: 'cancelled' };
+const REQUEUED: DeliveryOutcome = { kind: 'requeued' };
 /** Most named jobs kept while BullMQ has yet to confirm their end. */
 const MAX_ACKING = 10_000;
 
@@ -164,7 +166,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * method is not a discovered `@AsyncJob`.
    */
   start<T, K extends JobMethodName<T>>(type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
-    return this.startWith({}, type, method, ...args);
+    return this.startGated(NO_OPTIONS, type, method, args);
   }
 
   /**
@@ -549,28 +551,35 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * is added only once the caller's transaction commits, and until then the
    * tracker holds it as queued.
    */
-  private async startRemote(
+  private startRemote(transport: BullMqTransport, definition: JobDefinition, options: StartOptions, args: readonly unknown[], gate?: JobGate): Promise<string> {
+    if (!this.accepting) throw new ShuttingDownError();
+    // Checked here, at the call, not on another machine later.
+    if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${definition.name}"`);
+    if (options !== NO_OPTIONS || gate || this.bus.observed) return this.startRemoteWith(transport, definition, options, args, gate);
+    // A plain start() of a burst holds nothing but the transport's promise while BullMQ adds it (measured: less to scavenge).
+    return transport.add(definition.name, newJobId(), args, definition.options, NO_EXTRAS);
+  }
+
+  /** {@link startRemote} with options, a caller-chosen id, a gate or an observer of `events$`. */
+  private async startRemoteWith(
     transport: BullMqTransport,
     definition: JobDefinition,
     options: StartOptions,
     args: readonly unknown[],
     gate?: JobGate,
   ): Promise<string> {
-    if (!this.accepting) throw new ShuttingDownError();
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
     const { extras, rest } = splitStartOptions(options, true);
     // Unchanged options are the definition's own object: the transport then leaves them out of the job's data.
     const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
     const name = definition.name;
-    // Checked here, at the call, not on another machine later.
-    if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${name}"`);
     const id = extras.jobId ?? newJobId();
     if (extras.jobId !== undefined && (await transport.has(name, id))) {
       gate?.abandon();
       return id;
     }
     const enqueuedAt = Date.now();
-    const add = (): Promise<void> => transport.add(name, id, args, jobOptions, extras);
+    const add = (): Promise<unknown> => transport.add(name, id, args, jobOptions, extras);
     if (gate) {
       await this.startGatedRemote(gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, add);
     } else {
@@ -586,7 +595,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * as queued until it commits, then added to the queue, whose record
    * replaces the tracker's.
    */
-  private async startGatedRemote(gate: JobGate, status: JobStatus, add: () => Promise<void>): Promise<void> {
+  private async startGatedRemote(gate: JobGate, status: JobStatus, add: () => Promise<unknown>): Promise<void> {
     const id = status.id;
     try {
       await Promise.all([this.tracker.track(id), this.statuses.saveStatus(status)]);
@@ -658,9 +667,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * records its state, so the tracker is written only for the ends BullMQ
    * cannot tell: failed (with the full error) and cancelled.
    */
-  private async runDelivered(job: DeliveredJob): Promise<DeliveryOutcome> {
+  private runDelivered(job: DeliveredJob): DeliveryOutcome | Promise<DeliveryOutcome> {
     // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
-    if (this.records.has(job.id)) return { kind: 'requeued' };
+    if (this.records.has(job.id)) return REQUEUED;
     const record = new JobRecord(job.id, job.name, job.fn, job.args, job.options);
     record.enqueuedAt = job.enqueuedAt;
     record.external = true;
@@ -672,13 +681,19 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (this.bus.isFollowed(record.id)) {
       this.bus.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt, attempt: record.attempts });
     }
-    const outcome = await this.runner.run(record, record.attempts);
+    const ran = this.runner.run(record, record.attempts);
+    // A function that returned at once is settled before anything awaits: the store's hooks are off
+    // before BullMQ's and ioredis' next promises are made, and the attempt makes no promise of its own.
+    return isThenable(ran) ? ran.then((outcome) => this.deliveryEnded(record, job, outcome)) : this.deliveryEnded(record, job, ran);
+  }
+
+  private deliveryEnded(record: JobRecord, job: DeliveredJob, outcome: AttemptOutcome): DeliveryOutcome | Promise<DeliveryOutcome> {
     this.runner.releaseStorage();
     record.context = undefined;
     if (!record.is('running')) return this.afterHalt(record);
     if (outcome.ok) {
-      await this.finish(record, 'completed', outcome);
-      return { kind: 'completed', result: record.result };
+      const finishing = this.finish(record, 'completed', outcome);
+      return finishing ? finishing.then(() => completedDelivery(record)) : completedDelivery(record);
     }
     this.logger.error(
       `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${record.options.attempts}: ${toJobError(outcome.error).message}`,
@@ -693,8 +708,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       }
       return { kind: 'retry', error: outcome.error };
     }
-    await this.finish(record, 'failed', outcome);
-    return { kind: 'failed', error: outcome.error };
+    const failed: DeliveryOutcome = { kind: 'failed', error: outcome.error };
+    const finishing = this.finish(record, 'failed', outcome);
+    return finishing ? finishing.then(() => failed) : failed;
   }
 
   /** A delivered job taken off by shutdown (state `queued`: back to the queue) or by cancel (recorded by it). */
@@ -705,7 +721,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       return recording ? recording.then(() => CANCELLED) : CANCELLED;
     }
     this.handBack(record);
-    return { kind: 'requeued' };
+    return REQUEUED;
   }
 
   /** A delivered job leaves this process still queued; BullMQ's record of it says so from now on. */
@@ -927,6 +943,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 }
 
 const UNKNOWN_ERROR: JobError = { name: 'Error', message: 'unknown error' };
+function completedDelivery(record: JobRecord): DeliveryOutcome {
+  return { kind: 'completed', result: record.result };
+}
 
 function finalEvent(status: JobStatus): JobEvent {
   const base = { id: status.id, name: status.name, at: status.finishedAt ?? Date.now() };

@@ -35,8 +35,8 @@ export type DeliveryOutcome =
 export interface TransportHost {
   /** The `@AsyncJob` registered under `name` in this process. */
   jobNamed(name: string): JobDefinition | undefined;
-  /** Runs one attempt; never rejects. */
-  runDelivered(job: DeliveredJob): Promise<DeliveryOutcome>;
+  /** Runs one attempt; never rejects. Answers at once when the function returned at once. */
+  runDelivered(job: DeliveredJob): DeliveryOutcome | Promise<DeliveryOutcome>;
   /** Cancels a job running in this process; false when it does not run here. */
   cancelLocal(id: string): Promise<boolean>;
   /** BullMQ has recorded the end of job `id`, which ran here: its own record answers for it from now on. */

@@ -133,6 +133,53 @@ describe('BullMqTransport in one process', () => {
     expect(await queue.getJobState(id)).toBe('waiting');
   });
 
+  it('adds a burst of starts in start order, one addBulk of up to 1 000 at a time', async () => {
+    const { jobs } = await app({ worker: false });
+    // The real addBulk, watched: how many are in flight at once.
+    const addBulk = Queue.prototype.addBulk;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const sizes: number[] = [];
+    Queue.prototype.addBulk = async function (this: Queue, batch) {
+      sizes.push(batch.length);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      try {
+        return await addBulk.call(this, batch);
+      } finally {
+        inFlight--;
+      }
+    };
+    let ids: string[];
+    try {
+      ids = await Promise.all(Array.from({ length: 2500 }, (_, i) => jobs.start(FlakyJobs, 'echo', i)));
+    } finally {
+      Queue.prototype.addBulk = addBulk;
+    }
+    expect(sizes).toStrictEqual([1000, 1000, 500]);
+    expect(mostInFlight).toBe(1);
+    const waiting = await queue.getJobs(['wait'], 0, -1, true);
+    expect(waiting.map((job) => job.id)).toStrictEqual(ids);
+    expect(waiting.map((job) => (job.data as { args: number[] }).args[0])).toStrictEqual(ids.map((_, i) => i));
+  });
+
+  it('tells events$ subscribers of a named job queued, started and completed', async () => {
+    const { jobs } = await app();
+    const events: Array<{ type: string; id: string }> = [];
+    const subscription = jobs.events$.subscribe((event) => events.push({ type: event.type, id: event.id }));
+    try {
+      const id = await jobs.start(FlakyJobs, 'echo', 'hello');
+      await jobs.waitFor(id, { timeout: 10_000 });
+      await until(() => events.some((event) => event.type === 'completed'), 'the completed event');
+      expect(events).toStrictEqual([
+        { type: 'queued', id },
+        { type: 'started', id },
+        { type: 'completed', id },
+      ]);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
   it('refuses arguments that are not JSON-serialisable with a TypeError at the call, queueing nothing', async () => {
     const { jobs } = await app({ worker: false });
     await expect(jobs.start(FlakyJobs, 'echo', { when: 10n })).rejects.toThrow(TypeError);
