@@ -117,17 +117,17 @@ async function measure(variant: BullVariant, jobs: number): Promise<Figures> {
 }
 
 function bullCase(profile: Profile): BenchCase {
-  const jobs = profile.name === 'smoke' ? 1_000 : 10_000;
+  const { jobs, rounds } = profile.bullmq;
   const Transport = libraryExport('BullMqTransport') as TransportClass | undefined;
   const variants = typeof Transport === 'function' ? [ours(Transport)] : [];
   return defineCase<BullVariant>({
     id: BULLMQ_CASE_ID,
     title: `${jobs.toLocaleString('en-US')} trivial jobs through BullMQ, concurrency ${BULLMQ_CONCURRENCY}, one process (a private redis-server on loopback)`,
-    rounds: profile.rounds.normal,
+    rounds,
     metrics: [JOBS_PER_SECOND],
     variants: [...variants, raw],
     notes: [
-      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in one Queue.addBulk); BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side.",
+      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in Queue.addBulk chunks of 1 000, one after the other); BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side.",
       'Raw: Queue.addBulk in chunks of 1 000 and a Worker with the same processor and concurrency; no status tracking.',
     ],
     unavailable: () => (variants.length === 0 ? 'feature not present (no BullMqTransport exported by the library)' : undefined),
