@@ -943,6 +943,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 }
 
 const UNKNOWN_ERROR: JobError = { name: 'Error', message: 'unknown error' };
+
 function completedDelivery(record: JobRecord): DeliveryOutcome {
   return { kind: 'completed', result: record.result };
 }

@@ -248,9 +248,9 @@ export class BullMqTransport {
 
   /**
    * Adds a job; `data.args` has been checked JSON-serialisable. Jobs added in
-   * the same tick go to BullMQ together, in one `addBulk` per lane (up to
-   * {@link ADD_CHUNK}): one round trip for a burst of starts. Resolves to
-   * `id` once BullMQ holds the job. Internal.
+   * the same tick go to BullMQ together, in `addBulk` calls of up to
+   * {@link ADD_CHUNK} per lane, sent one after the other: a round trip per
+   * chunk, not per start. Resolves to `id` once BullMQ holds the job. Internal.
    */
   add(name: string, id: string, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
     const lane = this.laneFor(name);
