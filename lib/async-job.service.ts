@@ -917,7 +917,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   private storableResult(record: JobRecord, value: unknown): unknown {
     if (value === undefined || value === null) return undefined;
-    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+    if (isJsonScalar(value)) return value;
     try {
       return parseJson(toJson(value, 'the job result'));
     } catch (error) {

@@ -535,7 +535,6 @@ async function addChunk(queue: Queue, chunk: readonly PendingAdd[]): Promise<voi
   for (const job of chunk) job.resolve(job.opts.jobId!);
 }
 
-
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const plain = toJobError(error);
