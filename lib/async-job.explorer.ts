@@ -5,6 +5,7 @@ import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { resolveJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
 import { JobRegistry } from './async-job.registry.js';
 import type { AsyncJobOptions } from './interfaces/async-job-options.interface.js';
+import { declaresSynchronousResult } from './utils/declared-synchronous.js';
 
 /**
  * Finds every `@AsyncJob` method of the application's providers at
@@ -55,6 +56,7 @@ export class AsyncJobExplorer implements OnModuleInit {
         methodName,
         options: resolveJobOptions(metadata, this.options.defaultJobOptions, `@AsyncJob(${name}).`),
         run: (...args: never[]): unknown => target[methodName]!(...args),
+        synchronous: declaresSynchronousResult(prototype, methodName),
       });
     }
   }

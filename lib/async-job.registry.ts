@@ -11,6 +11,8 @@ export interface JobDefinition {
   readonly options: ResolvedJobOptions;
   /** Calls the method on its instance (looked up at each call), made once per definition rather than per job. */
   readonly run: (...args: never[]) => unknown;
+  /** The method declares a result that is not a promise (see declaresSynchronousResult): it runs without AsyncLocalStorage. */
+  readonly synchronous: boolean;
 }
 
 /**

@@ -537,7 +537,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       if (this.transport) return this.startRemote(this.transport, definition, options, args, gate);
       const local = typeof options === 'object' && options !== null ? splitStartOptions(options, false).rest : options;
       const jobOptions = resolveJobOptions(local, definition.options);
-      const id = this.submit(definition.name, definition.run, args, jobOptions, gate);
+      const id = this.submit(definition.name, definition.run, args, jobOptions, gate, definition.synchronous);
       return typeof id === 'string' ? Promise.resolve(id) : id;
     } catch (error) {
       return Promise.reject(error);
@@ -557,7 +557,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${definition.name}"`);
     if (options !== NO_OPTIONS || gate || this.bus.observed) return this.startRemoteWith(transport, definition, options, args, gate);
     // A plain start() of a burst holds nothing but the transport's promise while BullMQ adds it (measured: less to scavenge).
-    return transport.add(definition.name, newJobId(), args, definition.options, NO_EXTRAS);
+    return transport.add(definition.name, undefined, args, definition.options, NO_EXTRAS);
   }
 
   /** {@link startRemote} with options, a caller-chosen id, a gate or an observer of `events$`. */
@@ -573,18 +573,20 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     // Unchanged options are the definition's own object: the transport then leaves them out of the job's data.
     const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
     const name = definition.name;
-    const id = extras.jobId ?? newJobId();
-    if (extras.jobId !== undefined && (await transport.has(name, id))) {
+    if (extras.jobId !== undefined && (await transport.has(name, extras.jobId))) {
       gate?.abandon();
-      return id;
+      return extras.jobId;
     }
     const enqueuedAt = Date.now();
-    const add = (): Promise<unknown> => transport.add(name, id, args, jobOptions, extras);
+    let id: string;
     if (gate) {
+      // Known before BullMQ holds the job (which is after the commit): one of ours, not BullMQ's number.
+      id = extras.jobId ?? newJobId();
+      const add = (): Promise<unknown> => transport.add(name, id, args, jobOptions, extras);
       await this.startGatedRemote(gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, add);
     } else {
       // When it fails, nothing of the job is left anywhere, and the caller learns why.
-      await add();
+      id = await transport.add(name, extras.jobId, args, jobOptions, extras);
     }
     if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: enqueuedAt });
     return id;
@@ -671,6 +673,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
     if (this.records.has(job.id)) return REQUEUED;
     const record = new JobRecord(job.id, job.name, job.fn, job.args, job.options);
+    record.synchronous = job.synchronous;
     record.enqueuedAt = job.enqueuedAt;
     record.external = true;
     record.attempts = job.attempt;
@@ -741,10 +744,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     args: readonly unknown[],
     options: ResolvedJobOptions,
     gate?: JobGate,
+    synchronous = false,
   ): string | Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     if (this.records.size - this.running >= this.options.maxQueued) throw new QueueFullError(this.options.maxQueued);
     const record = new JobRecord(newJobId(), name, fn, args, options);
+    record.synchronous = synchronous;
     this.records.add(record);
     // Tracked before it is queued, so an immediate getProgress never misses it.
     let tracking: unknown;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue, Worker } from 'bullmq';
@@ -16,7 +15,6 @@ export const BULLMQ_CONCURRENCY = 8;
 export const JOBS_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'jobs per second, first add to last completion', unit: '/s', better: 'higher' };
 export const OURS_BULLMQ = `${OURS.name}, BullMQ transport (start per job)`;
 export const RAW_BULLMQ = 'raw BullMQ (Queue.addBulk + Worker)';
-export const RAW_BULLMQ_OUR_IDS = 'raw BullMQ, with ids like ours (jobId asyncjob_<uuid>)';
 
 /** The same work for both: a trivial job, so the figure is the queueing machinery's. */
 let completed = 0;
@@ -79,12 +77,8 @@ function ours(Transport: TransportClass): BullVariant {
   };
 }
 
-/**
- * Raw BullMQ. With `ids`, each job gets a caller-chosen id as ours do (BullMQ's
- * path for custom ids, and the id in every key), which shows what the id
- * scheme costs apart from the library's own work.
- */
-function raw(name: string, ids?: () => string): BullVariant {
+/** Raw BullMQ: the queue and worker any app could write, numbering its jobs. */
+function raw(name: string): BullVariant {
   return {
     name,
     role: 'baseline',
@@ -97,7 +91,7 @@ function raw(name: string, ids?: () => string): BullVariant {
         run: async (jobs) => {
           const done = expect(jobs);
           const start = process.hrtime.bigint();
-          const batch = Array.from({ length: jobs }, (_, i) => ({ name: 'bench.work', data: { i }, ...(ids ? { opts: { jobId: ids() } } : {}) }));
+          const batch = Array.from({ length: jobs }, (_, i) => ({ name: 'bench.work', data: { i } }));
           for (let from = 0; from < jobs; from += 1000) await queue.addBulk(batch.slice(from, from + 1000));
           await done;
           return microsSince(start);
@@ -134,11 +128,10 @@ function bullCase(profile: Profile): BenchCase {
     title: `${jobs.toLocaleString('en-US')} trivial jobs through BullMQ, concurrency ${BULLMQ_CONCURRENCY}, one process (a private redis-server on loopback)`,
     rounds,
     metrics: [JOBS_PER_SECOND],
-    variants: [...variants, raw(RAW_BULLMQ), raw(RAW_BULLMQ_OUR_IDS, () => `asyncjob_${randomUUID()}`)],
+    variants: [...variants, raw(RAW_BULLMQ)],
     notes: [
-      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in Queue.addBulk chunks of 1 000, one after the other); BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side.",
+      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in Queue.addBulk chunks of 1 000, one after the other); BullMQ numbers each job, whose id is that number and a secret kept in its data; BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side.",
       'Raw: Queue.addBulk in chunks of 1 000 and a Worker with the same processor and concurrency; no status tracking.',
-      'Raw with ids like ours: the same, each job given a caller-chosen `asyncjob_<uuid>` id as ours are (unguessable, unlike BullMQ\'s counter): what the id scheme costs BullMQ and Redis. The target is against plain raw.',
     ],
     unavailable: () => (variants.length === 0 ? 'feature not present (no BullMqTransport exported by the library)' : undefined),
     measure: (variant) => measure(variant, jobs),

@@ -19,19 +19,19 @@ export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'wait', '
 
 /**
  * The status of a named job read from BullMQ: its job hash and state are the
- * record, so running it costs no status write of ours. `null` for a state we
+ * record, so running it costs no status write of ours; `id` is ours for it. `null` for a state we
  * cannot map (`unknown`: removed meanwhile).
  *
  * A failed job's `error` has only the message BullMQ keeps; the process that
  * ran it also records the full error (and `cancelled`) in the tracker, which
  * the service prefers.
  */
-export function statusOfQueueJob(job: Job, bullState: string): JobStatus | null {
+export function statusOfQueueJob(job: Job, bullState: string, id: string): JobStatus | null {
   const state = stateOf(bullState);
   if (!state) return null;
   const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade ?? 0);
   const status: { -readonly [K in keyof JobStatus]: JobStatus[K] } = {
-    id: job.id!,
+    id,
     name: job.name,
     state,
     progress: progressOf(job, state),

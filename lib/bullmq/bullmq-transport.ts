@@ -13,7 +13,8 @@ import { isThenable } from '../utils/is-thenable.js';
 import { toJobError } from '../utils/job-error.js';
 import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
 import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
-import { loadBullMq } from './load-bullmq.js';
+import { loadBullMq, type BullMqModule } from './load-bullmq.js';
+import { newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
 import { QueueEventFeed } from './queue-event-feed.js';
 import type { StartExtras } from './start-extras.js';
 import type { DeliveryOutcome, TransportHost } from './transport-host.interface.js';
@@ -26,6 +27,15 @@ import type { DeliveryOutcome, TransportHost } from './transport-host.interface.
 interface JobData {
   readonly args: readonly unknown[];
   readonly options?: ResolvedJobOptions;
+  /** The secret of a job BullMQ numbered: part of its id (see queue-job-id). */
+  readonly secret?: string;
+}
+
+/** A job running in this process: where its progress goes. */
+interface Delivering {
+  readonly queue: Queue;
+  /** BullMQ's id of it. */
+  readonly queueJobId: string;
 }
 
 /** A BullMQ queue, and this process's worker on it (worker role only). */
@@ -49,6 +59,14 @@ interface PendingAdd {
   readonly resolve: (id: string) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/**
+ * Our id of a BullMQ job this process runs, kept on BullMQ's job object: the
+ * `completed` event then hands back the very string the service's maps hold,
+ * whose hash V8 has cached (building it again cost more than the lookup).
+ */
+const OUR_ID = Symbol('asyncjob:id');
+type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
 
 /** Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one command batch. */
 const ADD_CHUNK = 1000;
@@ -112,14 +130,16 @@ export class BullMqTransport {
   /** Lanes of job names with a queue of their own. */
   private readonly dedicated = new Map<string, Lane>();
   private host: TransportHost | undefined;
+  /** bullmq's exports, once a module with this transport starts. */
+  private bull: BullMqModule | undefined;
   /** Publishes cancel requests (opened on the first one); the module's own connection. */
   private control: Redis | undefined;
   /** Receives cancel requests (worker role); the module's own connection. */
   private subscriber: Redis | undefined;
   private lastErrorLog = 0;
   private closing: Promise<void> | undefined;
-  /** Jobs running in this process, and their queue: where their progress goes. */
-  private readonly delivering = new Map<string, Queue>();
+  /** Jobs running in this process, by our id. */
+  private readonly delivering = new Map<string, Delivering>();
   private readonly progress = new ProgressCoalescer(
     PROGRESS_INTERVAL,
     (batch) => this.writeProgress(batch),
@@ -193,7 +213,8 @@ export class BullMqTransport {
   attach(host: TransportHost, moduleConcurrency: number): void {
     if (this.host) throw new AsyncJobError('A BullMqTransport serves one AsyncJobModule; create one per module');
     this.host = host;
-    const { Queue } = loadBullMq();
+    this.bull = loadBullMq();
+    const { Queue } = this.bull;
     for (const lane of this.lanes()) {
       const queue = new Queue(lane.queueName, {
         connection: this.bullConnection(),
@@ -231,9 +252,9 @@ export class BullMqTransport {
       });
       worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
       // BullMQ has recorded how the job ended: from now on its job hash answers for it.
-      worker.on('completed', (job: Job) => this.host?.acknowledged(job.id!));
-      worker.on('failed', (job: Job | undefined) => {
-        if (job?.id !== undefined) this.host?.acknowledged(job.id);
+      worker.on('completed', (job: DeliveredQueueJob) => this.host?.acknowledged(job[OUR_ID] ?? idOf(job)));
+      worker.on('failed', (job: DeliveredQueueJob | undefined) => {
+        if (job?.id !== undefined) this.host?.acknowledged(job[OUR_ID] ?? idOf(job));
       });
       lane.worker = worker;
     }
@@ -247,22 +268,28 @@ export class BullMqTransport {
   }
 
   /**
-   * Adds a job; `data.args` has been checked JSON-serialisable. Jobs added in
+   * Adds a job; `args` have been checked JSON-serialisable. Jobs added in
    * the same tick go to BullMQ together, in `addBulk` calls of up to
    * {@link ADD_CHUNK} per lane, sent one after the other: a round trip per
-   * chunk, not per start. Resolves to `id` once BullMQ holds the job. Internal.
+   * chunk, not per start. Resolves to the job's id once BullMQ holds it:
+   * `id` when given (BullMQ then keeps it as the job's own), otherwise one
+   * made of BullMQ's number for it and a secret.
+   *
+   * A rejection means the job was not added, except when the connection
+   * broke while its chunk was being sent: BullMQ may then hold it. Internal.
    */
-  add(name: string, id: string, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
+  add(name: string, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
     const lane = this.laneFor(name);
     if (!lane.queue) return Promise.reject(notStarted());
-    const opts: JobsOptions = { jobId: id };
+    const opts: JobsOptions = id === undefined ? {} : { jobId: id };
     if (options.attempts > 1) {
       opts.attempts = options.attempts;
       opts.backoff = { type: BACKOFF_TYPE };
     }
     if (extra.delay) opts.delay = extra.delay;
     if (extra.priority !== undefined) opts.priority = extra.priority;
-    const data: JobData = options === this.host?.jobNamed(name)?.options ? { args } : { args, options };
+    const secret = id === undefined ? newSecret() : undefined;
+    const data: JobData = options === this.host?.jobNamed(name)?.options ? { args, secret } : { args, options, secret };
     return new Promise<string>((resolve, reject) => {
       if (!lane.adding) {
         lane.adding = [];
@@ -278,13 +305,17 @@ export class BullMqTransport {
    * transport's queues holds it; `null` when none does. Internal.
    */
   async status(id: string): Promise<JobStatus | null> {
+    const numbered = parseNumberedId(id);
+    const queueJobId = numbered?.queueJobId ?? id;
     for (const lane of this.lanes()) {
       if (!lane.queue) continue;
       // The state first: the job hash read after it is at least as recent (a failure's reason, a result).
-      const state = await lane.queue.getJobState(id);
+      const state = await lane.queue.getJobState(queueJobId);
       if (state === 'unknown') continue;
-      const job = (await lane.queue.getJob(id)) as Job | undefined;
-      return job ? statusOfQueueJob(job, state) : null;
+      const job = (await lane.queue.getJob(queueJobId)) as Job<JobData> | undefined;
+      // Each queue numbers its own jobs: the same number in another queue is another job.
+      if (numbered && job?.data?.secret !== numbered.secret) continue;
+      return job ? statusOfQueueJob(job, state, id) : null;
     }
     return null;
   }
@@ -313,9 +344,10 @@ export class BullMqTransport {
    */
   async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
     const lanes = name === undefined ? this.lanes() : [this.laneFor(name)];
+    const numbered = parseNumberedId(id);
     for (const lane of lanes) {
-      const job = (await lane.queue!.getJob(id)) as Job | undefined;
-      if (!job) continue;
+      const job = (await lane.queue!.getJob(numbered?.queueJobId ?? id)) as Job<JobData> | undefined;
+      if (!job || (numbered && job.data?.secret !== numbered.secret)) continue;
       const state = await job.getState();
       if (WAITING_STATES.has(state)) {
         try {
@@ -377,51 +409,51 @@ export class BullMqTransport {
   }
 
   /** Not `async`: a job whose function returned at once is answered without a promise of ours. */
-  private process(queue: Queue, job: Job<JobData>, token: string | undefined): unknown {
+  private process(queue: Queue, job: DeliveredQueueJob, token: string | undefined): unknown {
     const host = this.host!;
-    const id = job.id!;
+    const id = idOf(job);
+    job[OUR_ID] = id;
     const definition = host.jobNamed(job.name);
     if (!definition) return this.refuse(host, job);
     const attempts = job.opts.attempts ?? 1;
-    this.delivering.set(id, queue);
+    this.delivering.set(id, { queue, queueJobId: job.id! });
     const outcome = host.runDelivered({
       id,
       name: job.name,
       fn: definition.run,
+      synchronous: definition.synchronous,
       args: Array.isArray(job.data?.args) ? job.data.args : [],
       options: job.data?.options ?? definition.options,
       attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
       retryLeft: job.attemptsMade + 1 < attempts,
       enqueuedAt: job.timestamp,
     });
-    return isThenable(outcome) ? outcome.then((ended) => this.delivered(queue, job, token, ended)) : this.delivered(queue, job, token, outcome);
+    return isThenable(outcome) ? outcome.then((ended) => this.delivered(queue, id, job, token, ended)) : this.delivered(queue, id, job, token, outcome);
   }
 
   /** A job of a name this process does not know: failed for good, here and in BullMQ. */
   private async refuse(host: TransportHost, job: Job<JobData>): Promise<never> {
     const error = new AsyncJobError(`No @AsyncJob named "${job.name}" is registered in this worker process`);
-    await host.failUndeliverable(job.id!, job.name, job.timestamp, error);
-    const { UnrecoverableError } = loadBullMq();
-    throw new UnrecoverableError(error.message);
+    await host.failUndeliverable(idOf(job), job.name, job.timestamp, error);
+    throw new this.bull!.UnrecoverableError(error.message);
   }
 
   /** What BullMQ is told of an attempt that has ended: its result, or an error saying retry, fail or wait. */
-  private delivered(queue: Queue, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    const id = job.id!;
+  private delivered(queue: Queue, id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
     this.delivering.delete(id);
     // Its last progress, before BullMQ records the end: a reader then sees the final figure.
     const lastProgress = this.progress.take(id);
     if (lastProgress !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'requeued') {
       return queue
-        .updateJobProgress(id, JSON.parse(lastProgress) as QueueProgress)
+        .updateJobProgress(job.id!, JSON.parse(lastProgress) as QueueProgress)
         .catch((error: unknown) => this.logError('progress', error))
-        .then(() => this.answer(job, token, outcome));
+        .then(() => this.answer(id, job, token, outcome));
     }
-    return this.answer(job, token, outcome);
+    return this.answer(id, job, token, outcome);
   }
 
-  private answer(job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    const { UnrecoverableError, WaitingError } = loadBullMq();
+  private answer(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
+    const { UnrecoverableError, WaitingError } = this.bull!;
     switch (outcome.kind) {
       case 'completed':
         return outcome.result ?? null;
@@ -430,7 +462,7 @@ export class BullMqTransport {
       case 'failed':
         throw new UnrecoverableError(toJobError(outcome.error).message);
       case 'cancelled':
-        throw new UnrecoverableError(`Job ${job.id!} was cancelled`);
+        throw new UnrecoverableError(`Job ${id} was cancelled`);
       case 'requeued':
         // Back to the queue without counting a failure: the next worker takes it.
         return job.moveToWait(token).then(() => {
@@ -447,7 +479,10 @@ export class BullMqTransport {
 
   private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
     await Promise.all(
-      [...batch].map(([id, json]) => this.delivering.get(id)?.updateJobProgress(id, JSON.parse(json) as QueueProgress)),
+      [...batch].map(([id, json]) => {
+        const running = this.delivering.get(id);
+        return running?.queue.updateJobProgress(running.queueJobId, JSON.parse(json) as QueueProgress);
+      }),
     );
   }
 
@@ -521,18 +556,28 @@ function notStarted(): AsyncJobError {
 }
 
 /** One `addBulk`; each caller learns its own job's outcome. */
-async function addChunk(queue: Queue, chunk: readonly PendingAdd[]): Promise<void> {
+async function addChunk(queue: Queue, chunk: PendingAdd[]): Promise<void> {
+  let added: readonly Job[];
   try {
-    if (chunk.length === 1) await queue.add(chunk[0]!.name, chunk[0]!.data, chunk[0]!.opts);
-    else await queue.addBulk(chunk.map(({ name, data, opts }) => ({ name, data, opts })));
+    // BullMQ reads name, data and opts of each entry (and copies them): the pending adds serve as they are.
+    added = chunk.length === 1 ? [await queue.add(chunk[0]!.name, chunk[0]!.data, chunk[0]!.opts)] : await queue.addBulk(chunk);
   } catch (error) {
     if (chunk.length === 1) return chunk[0]!.reject(error);
-    // One job's failure must not fail the others: each is added again on its own (one the batch
-    // did add has its id taken, which BullMQ answers as a duplicate, adding nothing).
-    await Promise.all(chunk.map((job) => queue.add(job.name, job.data, job.opts).then(() => job.resolve(job.opts.jobId!), job.reject)));
+    // One job's failure must not fail the others: a job with an id of its own is added again alone (if the
+    // batch did add it, BullMQ answers the duplicate by adding nothing). A numbered one cannot be told
+    // apart from a copy: it fails with the batch.
+    await Promise.all(
+      chunk.map((job) => (job.opts.jobId === undefined ? job.reject(error) : queue.add(job.name, job.data, job.opts).then((one) => job.resolve(idOf(one)), job.reject))),
+    );
     return;
   }
-  for (const job of chunk) job.resolve(job.opts.jobId!);
+  for (let i = 0; i < chunk.length; i++) chunk[i]!.resolve(idOf(added[i]!));
+}
+
+/** Our id of a BullMQ job: its own, or made of its number and its secret. */
+function idOf(job: Job): string {
+  const secret = (job.data as Partial<JobData> | undefined)?.secret;
+  return secret === undefined ? job.id! : numberedId(job.id!, secret);
 }
 
 function asError(error: unknown): Error {

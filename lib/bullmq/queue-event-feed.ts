@@ -1,6 +1,7 @@
 import type { ConnectionOptions, QueueEvents } from 'bullmq';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
 import { loadBullMq } from './load-bullmq.js';
+import { parseNumberedId } from './queue-job-id.js';
 
 /** The BullMQ events after which a job's status or progress may read differently. */
 const CHANGES = ['active', 'progress', 'completed', 'failed', 'waiting', 'delayed', 'removed', 'stalled'] as const;
@@ -33,6 +34,8 @@ export class QueueEventFeed implements JobChangeFeed {
   watch(id: string, onChange: () => void): () => void {
     if (this.closing) return () => undefined;
     this.readers ??= this.open();
+    // BullMQ's events name its own id of the job (a job of another queue may share its number: one re-read more).
+    id = parseNumberedId(id)?.queueJobId ?? id;
     let set = this.watchers.get(id);
     if (!set) this.watchers.set(id, (set = new Set()));
     set.add(onChange);

@@ -1,5 +1,7 @@
+import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { StartOptions } from '../interfaces/start-options.interface.js';
+import { isReservedId } from './queue-job-id.js';
 
 /** The start options only the BullMQ transport knows. */
 export const START_EXTRA_NAMES = ['delay', 'priority', 'jobId'] as const;
@@ -41,8 +43,8 @@ export function splitStartOptions(options: StartOptions, distributed: boolean): 
     extras.priority = priority;
   }
   if (jobId !== undefined) {
-    if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId)) {
-      throw new InvalidOptionError('jobId', jobId, 'a non-empty string without ":" that is not a number (BullMQ numbers its own ids)');
+    if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId) || isReservedId(jobId)) {
+      throw new InvalidOptionError('jobId', jobId, `a non-empty string without ":", not a number and not starting with "${JOB_ID_PREFIX}" (the ids BullMQ and the library make)`);
     }
     extras.jobId = jobId;
   }

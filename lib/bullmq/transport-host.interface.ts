@@ -6,6 +6,8 @@ export interface DeliveredJob {
   readonly id: string;
   readonly name: string;
   readonly fn: (...args: never[]) => unknown;
+  /** The function declares a result that is not a promise. */
+  readonly synchronous: boolean;
   readonly args: readonly unknown[];
   readonly options: ResolvedJobOptions;
   /** 1 for the first start, more after a retry or after a worker died running it. */

@@ -17,11 +17,11 @@ export interface StartOptions extends Omit<PerformOptions, 'name'> {
    */
   readonly priority?: number;
   /**
-   * BullMQ only: the job's id, instead of a new `asyncjob_<uuid>`, for
+   * BullMQ only: the job's id, instead of one the library makes, for
    * deduplication: while BullMQ still holds a job with this id (queued,
    * running, or finished and not yet removed by `removeOnComplete` /
    * `removeOnFail`), starting it again adds nothing and resolves to the same
-   * id. Must not contain `:`.
+   * id. Must not contain `:`, be a number, or start with `asyncjob_`.
    */
   readonly jobId?: string;
 }

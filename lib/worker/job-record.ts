@@ -36,6 +36,8 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
    * back to the queue rather than interrupted.
    */
   external = false;
+  /** Its function declares a result that is not a promise: it runs without AsyncLocalStorage (see JobRunner). */
+  synchronous = false;
 
   constructor(
     readonly id: string,

@@ -62,6 +62,13 @@ class StorageUse {
 const storageUse = new StorageUse();
 
 /**
+ * The context of the job whose function declared a synchronous result (see
+ * `JobRecord.synchronous`) and runs now, called without the store: it is
+ * done when it returns, so a plain variable carries its context.
+ */
+let synchronousContext: JobContext | undefined;
+
+/**
  * Runs one attempt of a job's function inside its {@link JobContext}, and
  * settles as soon as the function settles, the attempt times out, or the
  * context is aborted (cancel, shutdown), whichever comes first. It never
@@ -96,9 +103,19 @@ export class JobRunner {
   private invoke(record: JobRecord, context: JobContext): AttemptOutcome | Promise<AttemptOutcome> {
     const { timeout } = record.options;
     const startedAt = timeout === undefined ? 0 : performance.now();
-    storageUse.enter();
-    jobStorage.run(context, callJob, context);
-    storageUse.leave();
+    if (record.synchronous) {
+      const outer = synchronousContext;
+      synchronousContext = context;
+      try {
+        callJob(context);
+      } finally {
+        synchronousContext = outer;
+      }
+    } else {
+      storageUse.enter();
+      jobStorage.run(context, callJob, context);
+      storageUse.leave();
+    }
     if (context.outcome) return context.outcome;
     if (timeout !== undefined) {
       // Counted from the start of the function, its synchronous part included.
@@ -120,7 +137,7 @@ export class JobRunner {
 
   /** The context of the job of this runner whose code runs now; a job of another module instance is not this one's. */
   current(): JobContext | undefined {
-    const context = jobStorage.getStore();
+    const context = synchronousContext ?? jobStorage.getStore();
     return context?.runner === this ? context : undefined;
   }
 }

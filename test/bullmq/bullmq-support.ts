@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { BullRequest } from '../fixtures/bullmq-app/protocol.js';
 import { FixtureProcess } from '../helpers/child-process.js';
@@ -6,6 +7,22 @@ import { FixtureProcess } from '../helpers/child-process.js';
 /** A BullMQ prefix and queue name no other test run uses. */
 export function uniqueQueue(name: string): { readonly prefix: string; readonly queueName: string } {
   return { prefix: `asyncjob-test-bull-${randomUUID().slice(0, 8)}`, queueName: name };
+}
+
+/** `asyncjob_<BullMQ's number>_<secret>`: an id the library made for a job BullMQ numbered. */
+const NUMBERED = /^asyncjob_(\d+)_([A-Za-z0-9_-]{22})$/;
+
+/** BullMQ's id of the job our `id` names: its number, or the id itself when the job was given one. */
+export function bullId(id: string): string {
+  return NUMBERED.exec(id)?.[1] ?? id;
+}
+
+/** The BullMQ job our `id` names, if `queue` holds it (a numbered id's secret is in its job's data). */
+export async function bullJob(queue: Queue, id: string): Promise<Job | undefined> {
+  const numbered = NUMBERED.exec(id);
+  const job = (await queue.getJob(numbered?.[1] ?? id)) as Job | undefined;
+  if (!numbered || !job) return job;
+  return (job.data as { secret?: unknown }).secret === numbered[2] ? job : undefined;
 }
 
 /** One process running test/fixtures/bullmq-app/worker-process.ts. */

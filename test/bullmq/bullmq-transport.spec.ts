@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import { FlakyJobs, JOB_PROVIDERS, ReportJobs, StepGates } from '../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';
-import { uniqueQueue } from './bullmq-support.js';
+import { bullId, bullJob, uniqueQueue } from './bullmq-support.js';
 
 /**
  * The BullMQ transport inside one process (the test's): start, status,
@@ -53,9 +53,9 @@ describe('BullMqTransport in one process', () => {
   it('starts a named job through BullMQ: seed progress at once, then running on the worker, then completed', async () => {
     const { jobs, moduleRef } = await app({ concurrency: 2 });
     const id = await jobs.start(ReportJobs, 'build', 'Q3');
-    expect(id).toMatch(/^asyncjob_[0-9a-f-]{36}$/);
+    expect(id).toMatch(/^asyncjob_\d+_[A-Za-z0-9_-]{22}$/);
     expect(await jobs.getProgress(id)).not.toBeNull();
-    const bull = await queue.getJob(id);
+    const bull = await bullJob(queue, id);
     expect(bull?.name).toBe('report.build');
     expect(bull?.data).toMatchObject({ args: ['Q3'] });
     await until(async () => (await jobs.getProgress(id))?.value === 0, 'the job reports step 0');
@@ -65,7 +65,7 @@ describe('BullMqTransport in one process', () => {
     const final = await jobs.waitFor(id, { timeout: 10_000 });
     expect(final).toMatchObject({ state: 'completed', attempts: 1, result: { title: 'Q3', pages: 3, worker: 'test' }, progress: { value: 3 } });
     expect(await jobs.getProgress(id)).toBeNull();
-    await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
+    await until(async () => (await queue.getJobState(bullId(id))) === 'completed', 'BullMQ records it completed');
   });
 
   it("keeps a named job's record in BullMQ: its data, its progress and its result, and writes no status of its own on success", async () => {
@@ -73,17 +73,17 @@ describe('BullMqTransport in one process', () => {
     const reader = await app({ worker: false });
     const id = await jobs.start(ReportJobs, 'build', 'Q4');
     // The @AsyncJob's own options are not copied into every job; a start that changes them carries them.
-    expect((await queue.getJob(id))?.data).toStrictEqual({ args: ['Q4'] });
+    expect((await bullJob(queue, id))?.data).toStrictEqual({ args: ['Q4'], secret: expect.any(String) });
     const custom = await reader.jobs.startWith({ timeout: 60_000 }, FlakyJobs, 'echo', 'x');
-    expect((await queue.getJob(custom))?.data).toMatchObject({ args: ['x'], options: { timeout: 60_000 } });
+    expect((await bullJob(queue, custom))?.data).toMatchObject({ args: ['x'], options: { timeout: 60_000 } });
 
-    await until(async () => ((await queue.getJob(id))?.progress as { value?: number } | undefined)?.value === 0, "step 0 in BullMQ's job.progress");
-    expect((await queue.getJob(id))?.progress).toStrictEqual({ value: 0, data: { step: 0, worker: 'test' }, attempt: 1 });
+    await until(async () => ((await bullJob(queue, id))?.progress as { value?: number } | undefined)?.value === 0, "step 0 in BullMQ's job.progress");
+    expect((await bullJob(queue, id))?.progress).toStrictEqual({ value: 0, data: { step: 0, worker: 'test' }, attempt: 1 });
     expect(await reader.jobs.getStatus(id)).toMatchObject({ state: 'running', attempts: 1, progress: { value: 0, data: { step: 0, worker: 'test' } } });
     const gates = moduleRef.get(StepGates);
     for (let step = 1; step <= 3; step++) gates.open(id, step);
     await jobs.waitFor(id, { timeout: 10_000 });
-    await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
+    await until(async () => (await queue.getJobState(bullId(id))) === 'completed', 'BullMQ records it completed');
     // Read from another process's module: BullMQ's record alone answers.
     expect(await reader.jobs.getStatus(id)).toMatchObject({
       id,
@@ -101,7 +101,7 @@ describe('BullMqTransport in one process', () => {
     const { jobs } = await app({ removeOnComplete: true });
     const id = await jobs.start(FlakyJobs, 'echo', 'gone');
     expect(await jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'gone' });
-    await until(async () => (await queue.getJob(id)) === undefined, 'BullMQ removes it on completion');
+    await until(async () => (await bullJob(queue, id)) === undefined, 'BullMQ removes it on completion');
     await until(async () => (await jobs.getStatus(id)) === null, 'the status goes with it');
     expect(await jobs.getProgress(id)).toBeNull();
   });
@@ -109,8 +109,8 @@ describe('BullMqTransport in one process', () => {
   it('applies the retention in the workers, as jobs finish: a job carries no removal options of its own', async () => {
     const web = await app({ removeOnComplete: 2, worker: false });
     const waiting = await web.jobs.start(FlakyJobs, 'echo', 'no options');
-    expect((await queue.getJob(waiting))?.opts).not.toHaveProperty('removeOnComplete');
-    expect((await queue.getJob(waiting))?.opts).not.toHaveProperty('removeOnFail');
+    expect((await bullJob(queue, waiting))?.opts).not.toHaveProperty('removeOnComplete');
+    expect((await bullJob(queue, waiting))?.opts).not.toHaveProperty('removeOnFail');
     const { jobs } = await app({ removeOnComplete: 2, concurrency: 1 });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await jobs.start(FlakyJobs, 'echo', i));
@@ -118,11 +118,11 @@ describe('BullMqTransport in one process', () => {
       const counts = await queue.getJobCounts('waiting', 'active');
       return counts.waiting === 0 && counts.active === 0;
     }, 'every job has run');
-    await until(async () => (await queue.getJobState(ids[4]!)) === 'completed', 'BullMQ records the last one completed');
+    await until(async () => (await queue.getJobState(bullId(ids[4]!))) === 'completed', 'BullMQ records the last one completed');
     // Six jobs ran; the workers kept the last two.
     expect(await queue.getCompletedCount()).toBe(2);
-    expect(await queue.getJob(waiting)).toBeUndefined();
-    expect(await queue.getJob(ids[0]!)).toBeUndefined();
+    expect(await bullJob(queue, waiting)).toBeUndefined();
+    expect(await bullJob(queue, ids[0]!)).toBeUndefined();
   });
 
   it('answers { value: -1, data: null } the moment start resolves, on an enqueue-only process', async () => {
@@ -130,7 +130,7 @@ describe('BullMqTransport in one process', () => {
     const id = await jobs.start(FlakyJobs, 'echo', { a: 1 });
     expect(await jobs.getProgress(id)).toStrictEqual({ value: -1, data: null });
     expect(await jobs.getStatus(id)).toMatchObject({ id, name: 'echo', state: 'queued', attempts: 0 });
-    expect(await queue.getJobState(id)).toBe('waiting');
+    expect(await queue.getJobState(bullId(id))).toBe('waiting');
   });
 
   it('adds a burst of starts in start order, one addBulk of up to 1 000 at a time', async () => {
@@ -158,7 +158,7 @@ describe('BullMqTransport in one process', () => {
     expect(sizes).toStrictEqual([1000, 1000, 500]);
     expect(mostInFlight).toBe(1);
     const waiting = await queue.getJobs(['wait'], 0, -1, true);
-    expect(waiting.map((job) => job.id)).toStrictEqual(ids);
+    expect(waiting.map((job) => job.id)).toStrictEqual(ids.map(bullId));
     expect(waiting.map((job) => (job.data as { args: number[] }).args[0])).toStrictEqual(ids.map((_, i) => i));
   });
 
@@ -208,8 +208,8 @@ describe('BullMqTransport in one process', () => {
     const final = await jobs.waitFor(id, { timeout: 15_000 });
     expect(final).toMatchObject({ state: 'completed', attempts: 3, result: 3 });
     // BullMQ counts the completing attempt too, once it has recorded it.
-    await until(async () => (await queue.getJobState(id)) === 'completed', 'BullMQ records it completed');
-    const bull = await queue.getJob(id);
+    await until(async () => (await queue.getJobState(bullId(id))) === 'completed', 'BullMQ records it completed');
+    const bull = await bullJob(queue, id);
     expect(bull?.attemptsMade).toBe(3);
   });
 
@@ -218,7 +218,7 @@ describe('BullMqTransport in one process', () => {
     const id = await jobs.start(FlakyJobs, 'run', 5);
     const final: JobStatus = await jobs.waitFor(id, { timeout: 15_000 });
     expect(final).toMatchObject({ state: 'failed', attempts: 3, error: { name: 'RangeError', message: 'attempt 3 fails' } });
-    await until(async () => (await queue.getJobState(id)) === 'failed', 'BullMQ records it failed');
+    await until(async () => (await queue.getJobState(bullId(id))) === 'failed', 'BullMQ records it failed');
   });
 
   it('deduplicates a caller-chosen jobId: the second start adds nothing and resolves to the same id', async () => {
@@ -228,14 +228,33 @@ describe('BullMqTransport in one process', () => {
     expect([first, second]).toStrictEqual(['order-42', 'order-42']);
     expect(await queue.count()).toBe(1);
     expect((await queue.getJob('order-42'))?.data).toMatchObject({ args: [1] });
+    // A number is BullMQ's own kind of id, and asyncjob_ the library's.
+    for (const jobId of ['42', 'asyncjob_1_AAAAAAAAAAAAAAAAAAAAAA', 'a:b']) {
+      await expect(jobs.startWith({ jobId }, FlakyJobs, 'echo', 3)).rejects.toThrow(InvalidOptionError);
+    }
+    expect(await queue.count()).toBe(1);
+  });
+
+  it("numbers a job with BullMQ's counter and a secret: an id with the right number and another secret finds nothing", async () => {
+    const { jobs } = await app({ worker: false });
+    const id = await jobs.start(FlakyJobs, 'echo', 'mine');
+    const [, number, secret] = /^asyncjob_(\d+)_([A-Za-z0-9_-]{22})$/.exec(id)!;
+    expect((await queue.getJob(number!))?.data).toMatchObject({ args: ['mine'], secret });
+    const forged = `asyncjob_${number}_${'A'.repeat(22)}`;
+    expect(forged).not.toBe(id);
+    expect(await jobs.getStatus(forged)).toBeNull();
+    expect(await jobs.getProgress(forged)).toBeNull();
+    expect(await jobs.cancel(forged)).toBe(false);
+    expect(await jobs.getStatus(id)).toMatchObject({ id, state: 'queued' });
+    expect(await queue.getJobState(number!)).toBe('waiting');
   });
 
   it('passes delay and priority to BullMQ, and refuses them without the transport', async () => {
     const { jobs } = await app({ worker: false });
     const delayed = await jobs.startWith({ delay: 60_000 }, FlakyJobs, 'echo', 'later');
     const urgent = await jobs.startWith({ priority: 1 }, FlakyJobs, 'echo', 'now');
-    expect(await queue.getJobState(delayed)).toBe('delayed');
-    expect(await queue.getJobState(urgent)).toBe('prioritized');
+    expect(await queue.getJobState(bullId(delayed))).toBe('delayed');
+    expect(await queue.getJobState(bullId(urgent))).toBe('prioritized');
     await expect(jobs.startWith({ priority: 0 }, FlakyJobs, 'echo', 'x')).rejects.toThrow(InvalidOptionError);
 
     const local = await createJobApp({}, { providers: JOB_PROVIDERS });
@@ -247,7 +266,7 @@ describe('BullMqTransport in one process', () => {
     const { jobs } = await app({ worker: false });
     const id = await jobs.start(FlakyJobs, 'echo', 'x');
     expect(await jobs.cancel(id)).toBe(true);
-    expect(await queue.getJob(id)).toBeUndefined();
+    expect(await bullJob(queue, id)).toBeUndefined();
     expect(await jobs.getStatus(id)).toMatchObject({ state: 'cancelled', error: { name: 'JobCancelledError' } });
     expect(await jobs.getProgress(id)).toBeNull();
     expect(await jobs.cancel(id)).toBe(false);
@@ -259,8 +278,8 @@ describe('BullMqTransport in one process', () => {
     await until(async () => (await jobs.getProgress(id))?.value === 0, 'the job runs');
     expect(await jobs.cancel(id)).toBe(true);
     expect(await jobs.getStatus(id)).toMatchObject({ state: 'cancelled', attempts: 1 });
-    await until(async () => (await queue.getJobState(id)) === 'failed', 'BullMQ gives it up');
-    expect((await queue.getJob(id))?.attemptsMade).toBeLessThanOrEqual(1);
+    await until(async () => (await queue.getJobState(bullId(id))) === 'failed', 'BullMQ gives it up');
+    expect((await bullJob(queue, id))?.attemptsMade).toBeLessThanOrEqual(1);
   });
 
   it('fails bootstrap with an InvalidOptionError when the tracker is not shared', async () => {
@@ -282,7 +301,7 @@ describe('BullMqTransport in one process', () => {
     await until(async () => (await first.jobs.getProgress(id))?.value === 0, 'the job runs on the first worker');
     await first.close();
     apps.splice(apps.indexOf(first), 1);
-    expect(await queue.getJobState(id)).toBe('waiting');
+    expect(await queue.getJobState(bullId(id))).toBe('waiting');
 
     const second = await app();
     expect((await second.jobs.getStatus(id))?.state).toMatch(/queued|running/);
@@ -298,13 +317,13 @@ describe('BullMqTransport in one process', () => {
       const { jobs, moduleRef } = await app({ concurrency: 4, jobs: { 'report.build': { concurrency: 1 } } });
       const first = await jobs.start(ReportJobs, 'build', 'one');
       const second = await jobs.start(ReportJobs, 'build', 'two');
-      expect((await own.getJob(first))?.name).toBe('report.build');
-      expect(await queue.getJob(first)).toBeUndefined();
+      expect((await bullJob(own, first))?.name).toBe('report.build');
+      expect(await bullJob(queue, first)).toBeUndefined();
       await until(async () => (await jobs.getProgress(first))?.value === 0, 'the first runs');
       // The process has slots to spare; the name has not. Long enough for a second slot to have taken it.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await jobs.getStatus(second)).toMatchObject({ state: 'queued', progress: { value: -1, data: null } });
-      expect(await own.getJobState(second)).toBe('waiting');
+      expect(await own.getJobState(bullId(second))).toBe('waiting');
       const gates = moduleRef.get(StepGates);
       for (let step = 1; step <= 3; step++) gates.open(first, step);
       await until(async () => (await jobs.getProgress(second))?.value === 0, 'the second runs once the first is done');
@@ -312,7 +331,7 @@ describe('BullMqTransport in one process', () => {
       expect(await jobs.waitFor(second, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: { title: 'two' } });
       // Other names still go through the main queue.
       const echo = await jobs.start(FlakyJobs, 'echo', 'main queue');
-      expect((await queue.getJob(echo))?.name).toBe('echo');
+      expect((await bullJob(queue, echo))?.name).toBe('echo');
       expect(await jobs.waitFor(echo, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'main queue' });
     } finally {
       await Promise.all(apps.splice(0).map((created) => created.close()));
@@ -356,7 +375,7 @@ describe('BullMqTransport in one process', () => {
       await dataSource.transaction(async (manager) => {
         committed = await jobs.startAfterCommit(manager, FlakyJobs, 'echo', 'after commit');
         expect(await jobs.getProgress(committed)).toStrictEqual({ value: -1, data: null });
-        expect(await queue.getJob(committed)).toBeUndefined();
+        expect(await bullJob(queue, committed)).toBeUndefined();
       });
       expect(await jobs.waitFor(committed, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'after commit' });
       // Held in the tracker only until BullMQ had it: nothing of it is left there.
@@ -373,7 +392,7 @@ describe('BullMqTransport in one process', () => {
         state: 'cancelled',
         error: { name: 'JobCancelledError', message: `Job ${rolledBack} was dropped: its transaction rolled back` },
       });
-      expect(await queue.getJob(rolledBack)).toBeUndefined();
+      expect(await bullJob(queue, rolledBack)).toBeUndefined();
     } finally {
       await dataSource.destroy();
     }
