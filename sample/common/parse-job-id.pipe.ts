@@ -9,7 +9,7 @@ import { isJobId } from './job-id.js';
 export class ParseJobIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
     if (value === undefined || value === '') throw new BadRequestException('A job id is required');
-    if (!isJobId(value)) throw new BadRequestException('Malformed job id: expected asyncjob_<uuid>');
+    if (!isJobId(value)) throw new BadRequestException('Malformed job id: expected asyncjob_<uuid> or asyncjob_<number>_<secret>');
     return value;
   }
 }

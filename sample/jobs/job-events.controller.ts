@@ -40,6 +40,6 @@ function parseIds(raw: unknown): string[] {
   }
   const ids = [...new Set((values as string[]).flatMap((value) => value.split(',')))];
   if (ids.length > MAX_IDS) throw new BadRequestException(`At most ${MAX_IDS} jobs can be followed on one stream`);
-  if (!ids.every(isJobId)) throw new BadRequestException('Malformed job id: expected asyncjob_<uuid>');
+  if (!ids.every(isJobId)) throw new BadRequestException('Malformed job id: expected asyncjob_<uuid> or asyncjob_<number>_<secret>');
   return ids;
 }
