@@ -14,7 +14,7 @@ import { toJobError } from '../utils/job-error.js';
 import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
 import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
-import { newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
+import { holdsSecret, newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
 import { QueueEventFeed } from './queue-event-feed.js';
 import type { StartExtras } from './start-extras.js';
 import type { DeliveryOutcome, TransportHost } from './transport-host.interface.js';
@@ -29,13 +29,6 @@ interface JobData {
   readonly options?: ResolvedJobOptions;
   /** The secret of a job BullMQ numbered: part of its id (see queue-job-id). */
   readonly secret?: string;
-}
-
-/** A job running in this process: where its progress goes. */
-interface Delivering {
-  readonly queue: Queue;
-  /** BullMQ's id of it. */
-  readonly queueJobId: string;
 }
 
 /** A BullMQ queue, and this process's worker on it (worker role only). */
@@ -138,8 +131,8 @@ export class BullMqTransport {
   private subscriber: Redis | undefined;
   private lastErrorLog = 0;
   private closing: Promise<void> | undefined;
-  /** Jobs running in this process, by our id. */
-  private readonly delivering = new Map<string, Delivering>();
+  /** Jobs running in this process, by our id: where their progress goes. */
+  private readonly delivering = new Map<string, Job<JobData>>();
   private readonly progress = new ProgressCoalescer(
     PROGRESS_INTERVAL,
     (batch) => this.writeProgress(batch),
@@ -235,9 +228,8 @@ export class BullMqTransport {
     const { Worker } = loadBullMq();
     for (const lane of this.lanes()) {
       // Two parameters, not three: BullMQ then makes no AbortController per job (cancel comes through our own channel).
-      const queue = lane.queue!;
       // BullMQ awaits what its processor returns, so a job answered at once (see process) is typed as the promise it stands for.
-      const processor = ((job: Job, token?: string) => this.process(queue, job as Job<JobData>, token)) as Processor;
+      const processor = ((job: Job, token?: string) => this.process(job as Job<JobData>, token)) as Processor;
       const worker = new Worker(lane.queueName, processor, {
         connection: this.bullConnection(),
         prefix: this.prefix,
@@ -313,9 +305,10 @@ export class BullMqTransport {
       const state = await lane.queue.getJobState(queueJobId);
       if (state === 'unknown') continue;
       const job = (await lane.queue.getJob(queueJobId)) as Job<JobData> | undefined;
+      if (!job) return null;
       // Each queue numbers its own jobs: the same number in another queue is another job.
-      if (numbered && job?.data?.secret !== numbered.secret) continue;
-      return job ? statusOfQueueJob(job, state, id) : null;
+      if (!holdsSecret(job.data, numbered)) continue;
+      return statusOfQueueJob(job, state, id);
     }
     return null;
   }
@@ -347,7 +340,7 @@ export class BullMqTransport {
     const numbered = parseNumberedId(id);
     for (const lane of lanes) {
       const job = (await lane.queue!.getJob(numbered?.queueJobId ?? id)) as Job<JobData> | undefined;
-      if (!job || (numbered && job.data?.secret !== numbered.secret)) continue;
+      if (!job || !holdsSecret(job.data, numbered)) continue;
       const state = await job.getState();
       if (WAITING_STATES.has(state)) {
         try {
@@ -409,14 +402,14 @@ export class BullMqTransport {
   }
 
   /** Not `async`: a job whose function returned at once is answered without a promise of ours. */
-  private process(queue: Queue, job: DeliveredQueueJob, token: string | undefined): unknown {
+  private process(job: DeliveredQueueJob, token: string | undefined): unknown {
     const host = this.host!;
     const id = idOf(job);
     job[OUR_ID] = id;
     const definition = host.jobNamed(job.name);
-    if (!definition) return this.refuse(host, job);
+    if (!definition) return this.refuse(host, id, job);
     const attempts = job.opts.attempts ?? 1;
-    this.delivering.set(id, { queue, queueJobId: job.id! });
+    this.delivering.set(id, job);
     const outcome = host.runDelivered({
       id,
       name: job.name,
@@ -428,24 +421,24 @@ export class BullMqTransport {
       retryLeft: job.attemptsMade + 1 < attempts,
       enqueuedAt: job.timestamp,
     });
-    return isThenable(outcome) ? outcome.then((ended) => this.delivered(queue, id, job, token, ended)) : this.delivered(queue, id, job, token, outcome);
+    return isThenable(outcome) ? outcome.then((ended) => this.delivered(id, job, token, ended)) : this.delivered(id, job, token, outcome);
   }
 
   /** A job of a name this process does not know: failed for good, here and in BullMQ. */
-  private async refuse(host: TransportHost, job: Job<JobData>): Promise<never> {
+  private async refuse(host: TransportHost, id: string, job: Job<JobData>): Promise<never> {
     const error = new AsyncJobError(`No @AsyncJob named "${job.name}" is registered in this worker process`);
-    await host.failUndeliverable(idOf(job), job.name, job.timestamp, error);
+    await host.failUndeliverable(id, job.name, job.timestamp, error);
     throw new this.bull!.UnrecoverableError(error.message);
   }
 
   /** What BullMQ is told of an attempt that has ended: its result, or an error saying retry, fail or wait. */
-  private delivered(queue: Queue, id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
+  private delivered(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
     this.delivering.delete(id);
     // Its last progress, before BullMQ records the end: a reader then sees the final figure.
     const lastProgress = this.progress.take(id);
     if (lastProgress !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'requeued') {
-      return queue
-        .updateJobProgress(job.id!, JSON.parse(lastProgress) as QueueProgress)
+      return job
+        .updateProgress(JSON.parse(lastProgress) as QueueProgress)
         .catch((error: unknown) => this.logError('progress', error))
         .then(() => this.answer(id, job, token, outcome));
     }
@@ -479,10 +472,7 @@ export class BullMqTransport {
 
   private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
     await Promise.all(
-      [...batch].map(([id, json]) => {
-        const running = this.delivering.get(id);
-        return running?.queue.updateJobProgress(running.queueJobId, JSON.parse(json) as QueueProgress);
-      }),
+      [...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)),
     );
   }
 

@@ -35,9 +35,9 @@ export class QueueEventFeed implements JobChangeFeed {
     if (this.closing) return () => undefined;
     this.readers ??= this.open();
     // BullMQ's events name its own id of the job (a job of another queue may share its number: one re-read more).
-    id = parseNumberedId(id)?.queueJobId ?? id;
-    let set = this.watchers.get(id);
-    if (!set) this.watchers.set(id, (set = new Set()));
+    const key = parseNumberedId(id)?.queueJobId ?? id;
+    let set = this.watchers.get(key);
+    if (!set) this.watchers.set(key, (set = new Set()));
     set.add(onChange);
     if (!this.safetyTimer) {
       this.safetyTimer = setInterval(() => this.notifyAll(), SAFETY_INTERVAL);
@@ -45,7 +45,7 @@ export class QueueEventFeed implements JobChangeFeed {
     }
     return () => {
       set.delete(onChange);
-      if (set.size === 0 && this.watchers.get(id) === set) this.watchers.delete(id);
+      if (set.size === 0 && this.watchers.get(key) === set) this.watchers.delete(key);
       if (this.watchers.size === 0) this.stopSafety();
     };
   }

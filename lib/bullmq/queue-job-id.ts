@@ -1,5 +1,5 @@
-import { randomFillSync } from 'node:crypto';
 import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
+import { randomPool, takeRandom16 } from '../utils/random-pool.js';
 
 /**
  * Ids of named jobs that BullMQ numbers: `asyncjob_<number>_<secret>`.
@@ -11,12 +11,8 @@ import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
  * data: an id whose secret is not the job's finds nothing.
  */
 
-/** Random bytes per secret: as many as a random UUID's. */
-const SECRET_BYTES = 16;
+/** 16 random bytes (as many as a random UUID's) in base64url. */
 const SECRET_LENGTH = 22;
-const POOL_SECRETS = 512;
-const pool = Buffer.allocUnsafe(SECRET_BYTES * POOL_SECRETS);
-let poolOffset = pool.length;
 
 const NUMBERED = new RegExp(`^${JOB_ID_PREFIX}(\\d+)_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
 
@@ -26,15 +22,10 @@ export interface NumberedId {
   readonly secret: string;
 }
 
-/** A new secret: 22 base64url characters, from random bytes drawn in batches. */
+/** A new secret: 22 base64url characters. */
 export function newSecret(): string {
-  if (poolOffset === pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const secret = pool.toString('base64url', poolOffset, poolOffset + SECRET_BYTES);
-  poolOffset += SECRET_BYTES;
-  return secret;
+  const from = takeRandom16();
+  return randomPool.toString('base64url', from, from + 16);
 }
 
 /** Our id of the job BullMQ numbered `queueJobId`, whose data holds `secret`. */
@@ -42,13 +33,13 @@ export function numberedId(queueJobId: string, secret: string): string {
   return `${JOB_ID_PREFIX}${queueJobId}_${secret}`;
 }
 
+/** Whether BullMQ's job `data` is the one `numbered` names (no `numbered`: an id BullMQ holds as it is, nothing to check). */
+export function holdsSecret(data: unknown, numbered: NumberedId | undefined): boolean {
+  return numbered === undefined || (data as { secret?: unknown } | null | undefined)?.secret === numbered.secret;
+}
+
 /** The parts of an id made by {@link numberedId}; `undefined` for any other id (one BullMQ holds as it is). */
 export function parseNumberedId(id: string): NumberedId | undefined {
   const match = NUMBERED.exec(id);
   return match ? { queueJobId: match[1]!, secret: match[2]! } : undefined;
-}
-
-/** Whether `id` has the shape of the ids the library makes: a caller-chosen id must not. */
-export function isReservedId(id: string): boolean {
-  return id.startsWith(JOB_ID_PREFIX);
 }

@@ -1,7 +1,6 @@
 import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { StartOptions } from '../interfaces/start-options.interface.js';
-import { isReservedId } from './queue-job-id.js';
 
 /** The start options only the BullMQ transport knows. */
 export const START_EXTRA_NAMES = ['delay', 'priority', 'jobId'] as const;
@@ -43,7 +42,7 @@ export function splitStartOptions(options: StartOptions, distributed: boolean): 
     extras.priority = priority;
   }
   if (jobId !== undefined) {
-    if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId) || isReservedId(jobId)) {
+    if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId) || jobId.startsWith(JOB_ID_PREFIX)) {
       throw new InvalidOptionError('jobId', jobId, `a non-empty string without ":", not a number and not starting with "${JOB_ID_PREFIX}" (the ids BullMQ and the library make)`);
     }
     extras.jobId = jobId;

@@ -15,7 +15,7 @@ const SYNCHRONOUS_RESULTS: ReadonlySet<unknown> = new Set([Number, String, Boole
  */
 export function declaresSynchronousResult(prototype: object, methodName: string): boolean {
   const method: unknown = (prototype as Record<string, unknown>)[methodName];
-  if (typeof method !== 'function' || types.isAsyncFunction(method) || types.isGeneratorFunction(method)) return false;
+  if (typeof method !== 'function' || types.isAsyncFunction(method)) return false;
   const reflect = Reflect as typeof Reflect & { getMetadata?: (key: string, target: object, property: string) => unknown };
   return SYNCHRONOUS_RESULTS.has(reflect.getMetadata?.('design:returntype', prototype, methodName));
 }

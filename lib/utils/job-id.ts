@@ -1,10 +1,5 @@
-import { randomFillSync } from 'node:crypto';
 import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
-
-/** Random bytes drawn from the OS in batches, 16 per id, as Node's own `randomUUID` does. */
-const POOL_IDS = 1024;
-const pool = Buffer.allocUnsafe(16 * POOL_IDS);
-let poolOffset = pool.length;
+import { randomPool, takeRandom16 } from './random-pool.js';
 
 const text = Buffer.alloc(JOB_ID_PREFIX.length + 36);
 text.write(JOB_ID_PREFIX, 'latin1');
@@ -23,19 +18,15 @@ for (const dash of [8, 13, 18, 23]) text[JOB_ID_PREFIX.length + dash] = 0x2d;
  * thousand and cost more than the rest of a trivial job.
  */
 export function newJobId(): string {
-  if (poolOffset === pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
+  const from = takeRandom16();
   for (let i = 0; i < 16; i++) {
-    let byte = pool[poolOffset + i]!;
+    let byte = randomPool[from + i]!;
     if (i === 6) byte = (byte & 0x0f) | 0x40;
     else if (i === 8) byte = (byte & 0x3f) | 0x80;
     const at = DIGIT_AT[i]!;
     text[at] = HEX[byte >> 4]!;
     text[at + 1] = HEX[byte & 0x0f]!;
   }
-  poolOffset += 16;
   // latin1Slice is what toString('latin1') calls, without its argument checks; Node's typings leave it out.
   return (text as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, text.length);
 }
