@@ -670,8 +670,6 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * cannot tell: failed (with the full error) and cancelled.
    */
   private runDelivered(job: DeliveredJob): DeliveryOutcome | Promise<DeliveryOutcome> {
-    // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
-    if (this.records.has(job.id)) return REQUEUED;
     const record = new JobRecord(job.id, job.name, job.fn, job.args, job.options);
     record.synchronous = job.synchronous;
     record.enqueuedAt = job.enqueuedAt;

@@ -44,13 +44,26 @@ interface Lane {
   sent?: Promise<void>;
 }
 
-/** A job waiting for its lane's next `addBulk`, and its caller. */
+/**
+ * A start waiting for its lane's next `addBulk`. Kept light: in a burst,
+ * most starts wait while the chunks before theirs go out, so BullMQ's entry
+ * for one (its data, its secret) is made only when its chunk is sent.
+ */
 interface PendingAdd {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  /** The start's options when they are not its `@AsyncJob`'s own. */
+  readonly options: ResolvedJobOptions | undefined;
+  readonly opts: JobsOptions;
+  /** Settles the start: with its id, or with a rejected promise (one function kept, not two). */
+  readonly settle: (id: string | PromiseLike<string>) => void;
+}
+
+/** A job as `Queue.add` and `Queue.addBulk` take it. */
+interface QueueEntry {
   readonly name: string;
   readonly data: JobData;
   readonly opts: JobsOptions;
-  readonly resolve: (id: string) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -60,6 +73,10 @@ interface PendingAdd {
  */
 const OUR_ID = Symbol('asyncjob:id');
 type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
+
+/** The options of a plain start, shared: BullMQ copies a job's options before it reads them. */
+const NO_JOB_OPTIONS: JobsOptions = Object.freeze({});
+const REQUEUED: DeliveryOutcome = { kind: 'requeued' };
 
 /** Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one command batch. */
 const ADD_CHUNK = 1000;
@@ -273,22 +290,15 @@ export class BullMqTransport {
   add(name: string, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
     const lane = this.laneFor(name);
     if (!lane.queue) return Promise.reject(notStarted());
-    const opts: JobsOptions = id === undefined ? {} : { jobId: id };
-    if (options.attempts > 1) {
-      opts.attempts = options.attempts;
-      opts.backoff = { type: BACKOFF_TYPE };
-    }
-    if (extra.delay) opts.delay = extra.delay;
-    if (extra.priority !== undefined) opts.priority = extra.priority;
-    const secret = id === undefined ? newSecret() : undefined;
-    const data: JobData = options === this.host?.jobNamed(name)?.options ? { args, secret } : { args, options, secret };
-    return new Promise<string>((resolve, reject) => {
+    const opts = queueJobOptions(id, options, extra);
+    const own = options === this.host?.jobNamed(name)?.options ? undefined : options;
+    return new Promise<string>((settle) => {
       if (!lane.adding) {
         lane.adding = [];
         // After the current microtasks: every start of this burst joins the batch.
         process.nextTick(() => this.sendAdds(lane));
       }
-      lane.adding.push({ name, data, opts, resolve, reject });
+      lane.adding.push({ name, args, options: own, opts, settle });
     });
   }
 
@@ -408,6 +418,8 @@ export class BullMqTransport {
     job[OUR_ID] = id;
     const definition = host.jobNamed(job.name);
     if (!definition) return this.refuse(host, id, job);
+    // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
+    if (this.delivering.has(id)) return this.answer(id, job, token, REQUEUED);
     const attempts = job.opts.attempts ?? 1;
     this.delivering.set(id, job);
     const outcome = host.runDelivered({
@@ -547,21 +559,45 @@ function notStarted(): AsyncJobError {
 
 /** One `addBulk`; each caller learns its own job's outcome. */
 async function addChunk(queue: Queue, chunk: PendingAdd[]): Promise<void> {
+  const entries = chunk.map(queueEntry);
   let added: readonly Job[];
   try {
-    // BullMQ reads name, data and opts of each entry (and copies them): the pending adds serve as they are.
-    added = chunk.length === 1 ? [await queue.add(chunk[0]!.name, chunk[0]!.data, chunk[0]!.opts)] : await queue.addBulk(chunk);
+    added = entries.length === 1 ? [await queue.add(entries[0]!.name, entries[0]!.data, entries[0]!.opts)] : await queue.addBulk(entries);
   } catch (error) {
-    if (chunk.length === 1) return chunk[0]!.reject(error);
+    if (chunk.length === 1) return chunk[0]!.settle(Promise.reject(error));
     // One job's failure must not fail the others: a job with an id of its own is added again alone (if the
     // batch did add it, BullMQ answers the duplicate by adding nothing). A numbered one cannot be told
     // apart from a copy: it fails with the batch.
     await Promise.all(
-      chunk.map((job) => (job.opts.jobId === undefined ? job.reject(error) : queue.add(job.name, job.data, job.opts).then((one) => job.resolve(idOf(one)), job.reject))),
+      entries.map((entry, i) => {
+        const { settle } = chunk[i]!;
+        if (entry.opts.jobId === undefined) return settle(Promise.reject(error));
+        return queue.add(entry.name, entry.data, entry.opts).then((one) => settle(idOf(one)), (retryError: unknown) => settle(Promise.reject(retryError)));
+      }),
     );
     return;
   }
-  for (let i = 0; i < chunk.length; i++) chunk[i]!.resolve(idOf(added[i]!));
+  for (let i = 0; i < chunk.length; i++) chunk[i]!.settle(idOf(added[i]!));
+}
+
+/** BullMQ's entry for a pending start; one BullMQ numbers gets a secret of its own. */
+function queueEntry(pending: PendingAdd): QueueEntry {
+  const { args, options } = pending;
+  const secret = pending.opts.jobId === undefined ? newSecret() : undefined;
+  return { name: pending.name, data: options ? { args, options, secret } : { args, secret }, opts: pending.opts };
+}
+
+/** What BullMQ is told of a job at its add; a plain start's are shared. */
+function queueJobOptions(id: string | undefined, options: ResolvedJobOptions, extra: StartExtras): JobsOptions {
+  if (id === undefined && options.attempts <= 1 && !extra.delay && extra.priority === undefined) return NO_JOB_OPTIONS;
+  const opts: JobsOptions = id === undefined ? {} : { jobId: id };
+  if (options.attempts > 1) {
+    opts.attempts = options.attempts;
+    opts.backoff = { type: BACKOFF_TYPE };
+  }
+  if (extra.delay) opts.delay = extra.delay;
+  if (extra.priority !== undefined) opts.priority = extra.priority;
+  return opts;
 }
 
 /** Our id of a BullMQ job: its own, or made of its number and its secret. */

@@ -7,8 +7,12 @@ export interface ActiveJob {
   indexed?: boolean;
 }
 
-/** Entries of the pending list past which it is compacted, when most of them have left. */
-const COMPACT_FROM = 1024;
+/**
+ * Entries of the pending list past which it is compacted, when most of them
+ * have left. Small: compaction happens in place, so a long run of jobs
+ * through a few slots (a queue's delivered jobs) reuses one short array.
+ */
+const COMPACT_FROM = 64;
 
 /**
  * The jobs active in this process (queued, running, waiting to retry), found
@@ -34,7 +38,7 @@ export class ActiveJobs<T extends ActiveJob> {
     job.indexed = false;
     this.count++;
     this.pending.push(job);
-    if (this.pending.length > COMPACT_FROM && this.pending.length > 2 * this.count) this.pending = this.pending.filter((pendingJob) => pendingJob.active);
+    if (this.pending.length > COMPACT_FROM && this.pending.length > 2 * this.count) this.compact();
   }
 
   delete(job: T): void {
@@ -42,7 +46,10 @@ export class ActiveJobs<T extends ActiveJob> {
     job.active = false;
     this.count--;
     if (job.indexed) this.index.delete(job.id);
-    if (this.count === 0) this.pending = [];
+    const pending = this.pending;
+    // A job that ran at once leaves last: its slot is reused, not a new array made for the next.
+    if (pending[pending.length - 1] === job) pending.pop();
+    if (this.count === 0 && pending.length > 0) this.pending = [];
   }
 
   get(id: string): T | undefined {
@@ -57,6 +64,14 @@ export class ActiveJobs<T extends ActiveJob> {
   values(): T[] {
     this.indexPending();
     return [...this.index.values()];
+  }
+
+  /** Drops the jobs that left from the pending list, keeping their order and the array. */
+  private compact(): void {
+    const pending = this.pending;
+    let kept = 0;
+    for (const job of pending) if (job.active) pending[kept++] = job;
+    pending.length = kept;
   }
 
   private indexPending(): void {

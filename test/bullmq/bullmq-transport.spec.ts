@@ -311,6 +311,35 @@ describe('BullMqTransport in one process', () => {
     expect(await second.jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', attempts: 2 });
   });
 
+  it('never runs a job twice at once: delivered again while it still runs here (its lock lost), it goes back to the queue until the first run ends', async () => {
+    // Two slots: one holds the first run, the other takes the job again.
+    const { jobs, moduleRef } = await app({ stalledInterval: 100, concurrency: 2 });
+    const started: string[] = [];
+    const subscription = jobs.events$.subscribe((event) => {
+      if (event.type === 'started') started.push(event.id);
+    });
+    try {
+      const id = await jobs.start(ReportJobs, 'build', 'lost lock');
+      await until(async () => (await jobs.getProgress(id))?.value === 0, 'the job runs');
+      // As if the lock had expired while the process was busy: BullMQ's stalled check hands the job out again.
+      await redis.del(`${prefix}:${queueName}:${bullId(id)}:lock`);
+      const delivered = async (): Promise<number> => (await bullJob(queue, id))?.attemptsStarted ?? 0;
+      await until(async () => started.length > 1 || (await delivered()) >= 3, 'BullMQ delivers the job again, twice');
+      expect(started).toStrictEqual([id]);
+      expect((await jobs.getProgress(id))?.value).toBe(0);
+
+      // The first run ends (BullMQ refuses its result: the lock is gone); the next delivery runs the job again.
+      const gates = moduleRef.get(StepGates);
+      for (let step = 1; step <= 3; step++) gates.open(id, step);
+      await until(() => started.length === 2, 'the job runs again once the first run has ended');
+      expect(started).toStrictEqual([id, id]);
+      for (let step = 1; step <= 3; step++) gates.open(id, step);
+      expect(await jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: { title: 'lost lock' } });
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
   it('runs a name with its own queue and concurrency (the jobs option): in "<queueName>.<name>", one at a time', async () => {
     const own = new Queue(`${queueName}.report.build`, { connection, prefix });
     try {

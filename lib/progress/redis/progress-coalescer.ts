@@ -38,6 +38,7 @@ export class ProgressCoalescer {
 
   /** Removes and returns the update not yet written for `id`, for a caller that writes it itself. */
   take(id: string): string | undefined {
+    if (this.pending.size === 0) return undefined;
     const json = this.pending.get(id);
     if (json !== undefined) this.pending.delete(id);
     return json;
