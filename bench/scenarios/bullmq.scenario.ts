@@ -130,7 +130,7 @@ function bullCase(profile: Profile): BenchCase {
     metrics: [JOBS_PER_SECOND],
     variants: [...variants, raw(RAW_BULLMQ)],
     notes: [
-      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in Queue.addBulk chunks of 1 000, one after the other); BullMQ numbers each job, whose id is that number and a secret kept in its data; BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side. The method declares `: number`, so it runs without AsyncLocalStorage; one returning a promise would keep the store's promise hooks on while it runs (about 8 µs a job more here).",
+      "Ours: start() per job, all in one Promise.all (JSON check; the adds of a tick go out in Queue.addBulk chunks of 250, one after the other); BullMQ numbers each job, whose id is that number and a secret kept in its data; BullMQ's job hash is each job's record (a completed job writes no status of ours), the module's job context and bookkeeping on the worker side. The method declares `: number`, so it runs without AsyncLocalStorage; one returning a promise would keep the store's promise hooks on while it runs (about 8 µs a job more here).",
       'Raw: Queue.addBulk in chunks of 1 000 and a Worker with the same processor and concurrency; no status tracking.',
     ],
     unavailable: () => (variants.length === 0 ? 'feature not present (no BullMqTransport exported by the library)' : undefined),

@@ -78,8 +78,14 @@ type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
 const NO_JOB_OPTIONS: JobsOptions = Object.freeze({});
 const REQUEUED: DeliveryOutcome = { kind: 'requeued' };
 
-/** Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one command batch. */
-const ADD_CHUNK = 1000;
+/**
+ * Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one
+ * command batch, during which the workers' commands wait. Measured in the
+ * BullMQ bench, a burst of 10 000 starts with workers in the same process:
+ * 250 runs about an eighth faster than 1 000 (fewer commands and objects in
+ * flight at each collection); 100 and 50 gain nothing more.
+ */
+const ADD_CHUNK = 250;
 
 /** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
 const BACKOFF_TYPE = 'asyncjob';
