@@ -1,8 +1,8 @@
 import { absence, findMeasurement } from './harness/lookup.js';
 import type { Profile } from './harness/profile.js';
-import { formatFigure } from './harness/stats.js';
+import { formatFigure, percentile } from './harness/stats.js';
 import type { Target } from './harness/target.js';
-import type { CaseResult } from './harness/types.js';
+import type { CaseResult, Measurement } from './harness/types.js';
 import { pQueue } from './queues/p-queue.queue.js';
 import { subjectMergeMap } from './queues/subject-merge-map.queue.js';
 import { OURS } from './queues/variants.js';
@@ -20,9 +20,27 @@ interface Point {
   readonly variant: string;
 }
 
-/** The median at `point`, or why there is none. */
-function median(results: readonly CaseResult[], point: Point): number | string {
-  return findMeasurement(results, point.scenario, point.caseId, point.metric, point.variant)?.median ?? absence(results, point.scenario, point.caseId);
+/** The measurement at `point`, or why there is none. */
+function measurementAt(results: readonly CaseResult[], point: Point): Measurement | string {
+  return findMeasurement(results, point.scenario, point.caseId, point.metric, point.variant) ?? absence(results, point.scenario, point.caseId);
+}
+
+/**
+ * Two variants of one case, measured in turn round by round: the median of
+ * their per-round ratios. A machine that drifts then weighs on both sides of
+ * each ratio alike, whereas the ratio of the two medians can set one
+ * variant's fast rounds against the other's slow ones.
+ */
+function pairedRatio(first: Measurement, second: Measurement): number | undefined {
+  if (first.samples.length !== second.samples.length) return undefined;
+  return percentile(
+    first.samples.map((value, round) => value / second.samples[round]!),
+    50,
+  );
+}
+
+function sameCase(a: Point, b: Point): boolean {
+  return a.scenario === b.scenario && a.caseId === b.caseId && a.metric === b.metric;
 }
 
 /** A target on one figure, or on the ratio of two: met when `test` holds. */
@@ -37,13 +55,18 @@ function figureTarget(
     scenario,
     target,
     evaluate: (results) => {
-      const values = points.map((point) => median(results, point));
-      const missing = values.find((value): value is string => typeof value === 'string');
+      const found = points.map((point) => measurementAt(results, point));
+      const missing = found.find((value): value is string => typeof value === 'string');
       if (missing !== undefined) return { measured: missing, met: null };
-      const [first, second] = values as number[];
-      const value = second === undefined ? first! : first! / second;
-      const measured = second === undefined ? `${formatFigure(value)} ${unit}`.trim() : `${formatFigure(value)}× (${formatFigure(first!)} / ${formatFigure(second)} ${unit})`.trim();
-      return { measured, met: test(value) };
+      const [first, second] = found as Measurement[];
+      if (second === undefined) return { measured: `${formatFigure(first!.median)} ${unit}`.trim(), met: test(first!.median) };
+      const medians = `${formatFigure(first!.median)} / ${formatFigure(second.median)} ${unit}`.trim();
+      const paired = sameCase(points[0], points[1]!) ? pairedRatio(first!, second) : undefined;
+      if (paired !== undefined) {
+        return { measured: `${formatFigure(paired)}× round by round (medians ${medians}: ${formatFigure(first!.median / second.median)}×)`, met: test(paired) };
+      }
+      const value = first!.median / second.median;
+      return { measured: `${formatFigure(value)}× (${medians})`, met: test(value) };
     },
   };
 }
