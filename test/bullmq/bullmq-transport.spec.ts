@@ -162,6 +162,59 @@ describe('BullMqTransport in one process', () => {
     expect(waiting.map((job) => (job.data as { args: number[] }).args[0])).toStrictEqual(ids.map((_, i) => i));
   });
 
+  it('when an addBulk fails, its numbered jobs reject with its error, and each job with an id of its own is added again alone', async () => {
+    const transport = new BullMqTransport({ connection, prefix, queueName, worker: false });
+    apps.push(await createJobApp({ transport }, { providers: JOB_PROVIDERS }));
+    const options = { attempts: 1, backoff: { delay: 1000, factor: 2, maxDelay: 3_600_000 } };
+    const refused = new Error('MULTI refused');
+    const addBulk = Queue.prototype.addBulk;
+    let bulkCalls = 0;
+    Queue.prototype.addBulk = function () {
+      bulkCalls++;
+      return Promise.reject(refused);
+    };
+    let outcomes: Array<PromiseSettledResult<string>>;
+    try {
+      // One tick, one batch: two numbered starts and two with ids of their own.
+      outcomes = await Promise.allSettled([
+        transport.add('echo', undefined, ['a'], options, {}),
+        transport.add('echo', 'own-1', ['b'], options, {}),
+        transport.add('echo', undefined, ['c'], options, {}),
+        transport.add('echo', 'own-2', ['d'], options, {}),
+      ]);
+    } finally {
+      Queue.prototype.addBulk = addBulk;
+    }
+    expect(bulkCalls).toBe(1);
+    expect(outcomes).toStrictEqual([
+      { status: 'rejected', reason: refused },
+      { status: 'fulfilled', value: 'own-1' },
+      { status: 'rejected', reason: refused },
+      { status: 'fulfilled', value: 'own-2' },
+    ]);
+    const waiting = await queue.getJobs(['wait'], 0, -1, true);
+    const added = waiting.map((job) => [job.id, (job.data as { args: unknown[] }).args]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+    expect(added).toStrictEqual([
+      ['own-1', ['b']],
+      ['own-2', ['d']],
+    ]);
+  });
+
+  it('rejects a lone start whose add fails with the error BullMQ gave, adding nothing', async () => {
+    const { jobs } = await app({ worker: false });
+    const refused = new Error('connection lost');
+    const add = Queue.prototype.add;
+    Queue.prototype.add = function () {
+      return Promise.reject(refused);
+    };
+    try {
+      await expect(jobs.start(FlakyJobs, 'echo', 'alone')).rejects.toBe(refused);
+    } finally {
+      Queue.prototype.add = add;
+    }
+    expect(await queue.getJobCounts('wait', 'delayed', 'prioritized')).toStrictEqual({ wait: 0, delayed: 0, prioritized: 0 });
+  });
+
   it('tells events$ subscribers of a named job queued, started and completed', async () => {
     const { jobs } = await app();
     const events: Array<{ type: string; id: string }> = [];
