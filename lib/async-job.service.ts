@@ -557,7 +557,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${definition.name}"`);
     if (options !== NO_OPTIONS || gate || this.bus.observed) return this.startRemoteWith(transport, definition, options, args, gate);
     // A plain start() of a burst holds nothing but the transport's promise while BullMQ adds it (measured: less to scavenge).
-    return transport.add(definition.name, undefined, args, definition.options, NO_EXTRAS);
+    return transport.add(definition, undefined, args, definition.options, NO_EXTRAS);
   }
 
   /** {@link startRemote} with options, a caller-chosen id, a gate or an observer of `events$`. */
@@ -582,11 +582,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     if (gate) {
       // Known before BullMQ holds the job (which is after the commit): one of ours, not BullMQ's number.
       id = extras.jobId ?? newJobId();
-      const add = (): Promise<unknown> => transport.add(name, id, args, jobOptions, extras);
+      const add = (): Promise<unknown> => transport.add(definition, id, args, jobOptions, extras);
       await this.startGatedRemote(gate, { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt }, add);
     } else {
       // When it fails, nothing of the job is left anywhere, and the caller learns why.
-      id = await transport.add(name, extras.jobId, args, jobOptions, extras);
+      id = await transport.add(definition, extras.jobId, args, jobOptions, extras);
     }
     if (this.bus.observed) this.bus.publish({ type: 'queued', id, name, at: enqueuedAt });
     return id;

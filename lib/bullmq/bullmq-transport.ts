@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConnectionOptions, Job, JobsOptions, KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { backoffDelay, type ResolvedJobOptions } from '../async-job-options.resolver.js';
+import type { JobDefinition } from '../async-job.registry.js';
 import { AsyncJobError } from '../errors/async-job.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
@@ -59,6 +60,9 @@ interface PendingAdd {
   readonly settle: (id: string | PromiseLike<string>) => void;
 }
 
+/** The `@AsyncJob` a start is of: its name, and the options its jobs carry unless a start changes them. */
+type NamedJob = Pick<JobDefinition, 'name' | 'options'>;
+
 /** A job as `Queue.add` and `Queue.addBulk` take it. */
 interface QueueEntry {
   readonly name: string;
@@ -76,7 +80,6 @@ type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
 
 /** The options of a plain start, shared: BullMQ copies a job's options before it reads them. */
 const NO_JOB_OPTIONS: JobsOptions = Object.freeze({});
-const REQUEUED: DeliveryOutcome = { kind: 'requeued' };
 
 /**
  * Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one
@@ -293,11 +296,13 @@ export class BullMqTransport {
    * A rejection means the job was not added, except when the connection
    * broke while its chunk was being sent: BullMQ may then hold it. Internal.
    */
-  add(name: string, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
+  add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
+    const { name } = job;
     const lane = this.laneFor(name);
     if (!lane.queue) return Promise.reject(notStarted());
     const opts = queueJobOptions(id, options, extra);
-    const own = options === this.host?.jobNamed(name)?.options ? undefined : options;
+    // The `@AsyncJob`'s own options are left out of the job's data: the worker has them.
+    const own = options === job.options ? undefined : options;
     return new Promise<string>((settle) => {
       if (!lane.adding) {
         lane.adding = [];
@@ -425,7 +430,7 @@ export class BullMqTransport {
     const definition = host.jobNamed(job.name);
     if (!definition) return this.refuse(host, id, job);
     // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
-    if (this.delivering.has(id)) return this.answer(id, job, token, REQUEUED);
+    if (this.delivering.has(id)) return this.sendBack(job, token);
     const attempts = job.opts.attempts ?? 1;
     this.delivering.set(id, job);
     const outcome = host.runDelivered({
@@ -464,7 +469,7 @@ export class BullMqTransport {
   }
 
   private answer(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    const { UnrecoverableError, WaitingError } = this.bull!;
+    const { UnrecoverableError } = this.bull!;
     switch (outcome.kind) {
       case 'completed':
         return outcome.result ?? null;
@@ -475,11 +480,16 @@ export class BullMqTransport {
       case 'cancelled':
         throw new UnrecoverableError(`Job ${id} was cancelled`);
       case 'requeued':
-        // Back to the queue without counting a failure: the next worker takes it.
-        return job.moveToWait(token).then(() => {
-          throw new WaitingError();
-        });
+        return this.sendBack(job, token);
     }
+  }
+
+  /** Back to the queue without counting a failure: the next worker takes it. */
+  private sendBack(job: Job<JobData>, token: string | undefined): Promise<never> {
+    const { WaitingError } = this.bull!;
+    return job.moveToWait(token).then(() => {
+      throw new WaitingError();
+    });
   }
 
   /** Our exponential backoff, from the job's options (its start's, or its `@AsyncJob`'s), for the n-th retry. */

@@ -165,7 +165,7 @@ describe('BullMqTransport in one process', () => {
   it('when an addBulk fails, its numbered jobs reject with its error, and each job with an id of its own is added again alone', async () => {
     const transport = new BullMqTransport({ connection, prefix, queueName, worker: false });
     apps.push(await createJobApp({ transport }, { providers: JOB_PROVIDERS }));
-    const options = { attempts: 1, backoff: { delay: 1000, factor: 2, maxDelay: 3_600_000 } };
+    const echo = { name: 'echo', options: { attempts: 1, backoff: { delay: 1000, factor: 2, maxDelay: 3_600_000 } } };
     const refused = new Error('MULTI refused');
     const addBulk = Queue.prototype.addBulk;
     let bulkCalls = 0;
@@ -177,10 +177,10 @@ describe('BullMqTransport in one process', () => {
     try {
       // One tick, one batch: two numbered starts and two with ids of their own.
       outcomes = await Promise.allSettled([
-        transport.add('echo', undefined, ['a'], options, {}),
-        transport.add('echo', 'own-1', ['b'], options, {}),
-        transport.add('echo', undefined, ['c'], options, {}),
-        transport.add('echo', 'own-2', ['d'], options, {}),
+        transport.add(echo, undefined, ['a'], echo.options, {}),
+        transport.add(echo, 'own-1', ['b'], echo.options, {}),
+        transport.add(echo, undefined, ['c'], echo.options, {}),
+        transport.add(echo, 'own-2', ['d'], echo.options, {}),
       ]);
     } finally {
       Queue.prototype.addBulk = addBulk;
