@@ -4,8 +4,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // The sample imports the library by its package name, as a user would.
-    alias: { 'nestjs-asyncjob': fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+    // The sample imports the library by its package name and entry points, as a user would.
+    alias: [
+      { find: /^nestjs-asyncjob$/, replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+      { find: /^nestjs-asyncjob\/(typeorm|redis|bullmq)$/, replacement: fileURLToPath(new URL('./lib/', import.meta.url)) + '$1/index.ts' },
+    ],
   },
   // esbuild cannot emit decorator metadata, which Nest's injection by type needs.
   plugins: [swc.vite({ module: { type: 'es6' } })],

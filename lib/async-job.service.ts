@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import { Observable, filter, firstValueFrom, take, throwError, timeout as rxTimeout } from 'rxjs';
-import type { EntityManager, QueryRunner } from 'typeorm';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
 import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
@@ -30,7 +29,8 @@ import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
 import { TrackerCalls } from './progress/tracker-calls.js';
 import { isJobChangeFeed } from './progress/job-change-feed.interface.js';
 import { isJobStatusStore, type JobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
-import { afterCommitGate, type TransactionHandle } from './typeorm/after-commit.js';
+import type { JobEntityManager, JobQueryRunner, TransactionHandle } from './interfaces/typeorm-types.interface.js';
+import { afterCommitGate } from './typeorm/after-commit.js';
 import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
 import { timedQuery as runTimedQuery } from './typeorm/timed-query.js';
 import { describeValue } from './utils/describe-value.js';
@@ -108,6 +108,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    */
   readonly events$: Observable<JobEvent> = this.bus.events$;
 
+  /** @internal Built by Nest's injector. */
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(PROGRESS_TRACKER) private readonly tracker: ProgressTracker,
@@ -244,7 +245,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * without a `dataSource`, outside a job, with `transaction: false`, or once
    * the attempt is over.
    */
-  entityManager(): Promise<EntityManager> {
+  entityManager(): Promise<JobEntityManager> {
     return jobQueryRunner(this.transactions, this.runner.current(), 'entityManager').then((queryRunner) => queryRunner.manager);
   }
 
@@ -253,7 +254,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * {@link entityManager}): for raw SQL or savepoints. The module commits,
    * rolls back and releases it; do not.
    */
-  queryRunner(): Promise<QueryRunner> {
+  queryRunner(): Promise<JobQueryRunner> {
     return jobQueryRunner(this.transactions, this.runner.current(), 'queryRunner');
   }
 

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AsyncJobModule } from 'nestjs-asyncjob';
+// TypeORM's own types for the module's `dataSource` option and for entityManager() in the jobs.
+import 'nestjs-asyncjob/typeorm';
 import { DataSource } from 'typeorm';
 import { AsyncJobExceptionFilter } from './common/async-job-exception.filter.js';
 import { DemoClock } from './common/demo-clock.js';

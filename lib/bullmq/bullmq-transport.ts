@@ -8,6 +8,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import { loadIORedis } from '../progress/redis/load-ioredis.js';
 import { closeQuietly } from '../progress/redis/redis-connection.js';
+import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
 import { isThenable } from '../utils/is-thenable.js';
@@ -127,7 +128,7 @@ export type RemoteCancel = 'removed' | 'signalled' | 'absent';
  *
  * @publicApi
  */
-export class BullMqTransport {
+export class BullMqTransport implements AsyncJobTransport {
   /** The main queue's name. */
   readonly queueName: string;
   /** BullMQ's key prefix. */
@@ -168,7 +169,7 @@ export class BullMqTransport {
   );
   /**
    * Tells when a named job may have changed, from BullMQ's event stream; for
-   * `waitFor` and `progress$` of a job that runs in another process. Internal.
+   * `waitFor` and `progress$` of a job that runs in another process. @internal
    */
   readonly feed: QueueEventFeed;
 
@@ -211,7 +212,7 @@ export class BullMqTransport {
   /**
    * A `RedisProgressTracker` on the transport's Redis (same database), its
    * keys under `<prefix>:<queueName>:asyncjob:`: the module's tracker when
-   * none is given, so statuses are shared by every process. Internal.
+   * none is given, so statuses are shared by every process. @internal
    */
   createTracker(): RedisProgressTracker {
     const keyPrefix = `${this.prefix}:${this.queueName}:asyncjob:`;
@@ -228,7 +229,7 @@ export class BullMqTransport {
     return new RedisProgressTracker({ redisOptions, db: connection.db ?? 0, keyPrefix });
   }
 
-  /** Binds the transport to its module's service and opens the queues. Internal. */
+  /** Binds the transport to its module's service and opens the queues. @internal */
   attach(host: TransportHost, moduleConcurrency: number): void {
     if (this.host) throw new AsyncJobError('A BullMqTransport serves one AsyncJobModule; create one per module');
     this.host = host;
@@ -247,7 +248,7 @@ export class BullMqTransport {
 
   /**
    * Starts this process's BullMQ workers (worker role), once every
-   * `@AsyncJob` is registered. Internal.
+   * `@AsyncJob` is registered. @internal
    */
   async startWorkers(): Promise<void> {
     if (!this.runsJobs || !this.host) return;
@@ -294,7 +295,7 @@ export class BullMqTransport {
    * made of BullMQ's number for it and a secret.
    *
    * A rejection means the job was not added, except when the connection
-   * broke while its chunk was being sent: BullMQ may then hold it. Internal.
+   * broke while its chunk was being sent: BullMQ may then hold it. @internal
    */
   add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
     const { name } = job;
@@ -315,7 +316,7 @@ export class BullMqTransport {
 
   /**
    * The status of job `id` as BullMQ records it, from whichever of the
-   * transport's queues holds it; `null` when none does. Internal.
+   * transport's queues holds it; `null` when none does. @internal
    */
   async status(id: string): Promise<JobStatus | null> {
     const numbered = parseNumberedId(id);
@@ -338,7 +339,7 @@ export class BullMqTransport {
    * Progress of a job running in this process, for BullMQ's job hash (and
    * so for every process): at most one write per job every
    * {@link PROGRESS_INTERVAL} ms, the latest value winning; the last one is
-   * written before the job is acknowledged. Internal.
+   * written before the job is acknowledged. @internal
    */
   reportProgress(id: string, attempt: number, value: number, data: unknown): void {
     if (!this.delivering.has(id)) return;
@@ -346,7 +347,7 @@ export class BullMqTransport {
     this.progress.set(id, JSON.stringify(progress));
   }
 
-  /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. Internal. */
+  /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. @internal */
   async has(name: string, id: string): Promise<boolean> {
     return (await this.queueFor(name).getJob(id)) !== undefined;
   }
@@ -354,7 +355,7 @@ export class BullMqTransport {
   /**
    * Cancels job `id` on the queue's side: a job no worker has taken is
    * removed; an active one is signalled to the process running it (which
-   * records it cancelled). Internal.
+   * records it cancelled). @internal
    */
   async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
     const lanes = name === undefined ? this.lanes() : [this.laneFor(name)];
@@ -380,7 +381,7 @@ export class BullMqTransport {
     return 'absent';
   }
 
-  /** Stops taking new jobs (worker role); running ones go on. Internal. */
+  /** Stops taking new jobs (worker role); running ones go on. @internal */
   async pause(): Promise<void> {
     await Promise.all(this.lanes().map((lane) => lane.worker?.pause(true).catch(() => undefined)));
   }
@@ -388,7 +389,7 @@ export class BullMqTransport {
   /**
    * Closes the workers (after their running jobs, which the service has
    * finished or handed back by now), the queues, and the connections opened
-   * here. Jobs not started stay in Redis for the next worker. Internal.
+   * here. Jobs not started stay in Redis for the next worker. @internal
    */
   close(): Promise<void> {
     this.closing ??= this.closeWithin(CLOSE_TIMEOUT);

@@ -1,8 +1,8 @@
 import type { Type } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { BullMqTransport } from '../bullmq/bullmq-transport.js';
 import type { ProgressTracker } from '../progress/progress-tracker.interface.js';
+import type { AsyncJobTransport } from './async-job-transport.interface.js';
 import type { JobOptions } from './job-options.interface.js';
+import type { JobDataSource } from './typeorm-types.interface.js';
 
 /**
  * Options of `AsyncJobModule.forRoot()` / `forRootAsync()`. Every option is
@@ -42,23 +42,24 @@ export interface AsyncJobModuleOptions {
   /** Options applied to every job unless the decorator or the call overrides them. */
   readonly defaultJobOptions?: JobOptions;
   /**
-   * A TypeORM DataSource (typeorm is an optional peer dependency): each job
-   * then gets its own transaction, reachable inside it through
-   * `entityManager()`, committed when it succeeds and rolled back when it
-   * fails. With `@nestjs/typeorm`, use `forRootAsync({ inject: [DataSource],
-   * useFactory: (dataSource) => ({ dataSource }) })`. @default none
+   * A TypeORM DataSource (typeorm is an optional peer dependency; import
+   * `nestjs-asyncjob/typeorm` once for its types): each job then gets its own
+   * transaction, reachable inside it through `entityManager()`, committed when
+   * it succeeds and rolled back when it fails. With `@nestjs/typeorm`, use
+   * `forRootAsync({ inject: [DataSource], useFactory: (dataSource) => ({
+   * dataSource }) })`. @default none
    */
-  readonly dataSource?: DataSource;
+  readonly dataSource?: JobDataSource;
   /**
    * Where named jobs (`@AsyncJob` methods started with `start()`) run: by
    * default in this process, on the module's RxJS worker; with a
-   * `BullMqTransport`, through a BullMQ queue on Redis, run by every process
+   * `BullMqTransport` (from `nestjs-asyncjob/bullmq`), through a BullMQ queue on Redis, run by every process
    * with the worker role (see docs/scaling-out.md). `perform(closure)` always
    * runs in this process. With a transport the tracker must be shared: leave
    * `tracker` unset for a `RedisProgressTracker` on the transport's Redis.
    * @default none (local)
    */
-  readonly transport?: BullMqTransport;
+  readonly transport?: AsyncJobTransport;
 }
 
 /**

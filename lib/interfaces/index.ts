@@ -9,3 +9,5 @@ export * from './start-options.interface.js';
 export * from './timed-query-options.interface.js';
 export * from './wait-options.interface.js';
 export * from './job-method.types.js';
+export * from './async-job-transport.interface.js';
+export * from './typeorm-types.interface.js';

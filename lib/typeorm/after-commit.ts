@@ -1,13 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
+import type { TransactionHandle } from '../interfaces/typeorm-types.interface.js';
 import { JobCancelledError } from '../errors/job-cancelled.error.js';
 import { NoTransactionError } from '../errors/no-transaction.error.js';
 import { describeValue } from '../utils/describe-value.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { TransactionEvents } from './transaction-events.js';
 
-/** What the caller's transaction is given as: its QueryRunner, or the EntityManager bound to it. */
-export type TransactionHandle = QueryRunner | EntityManager;
 
 const logger = new Logger('AsyncJob');
 const watched = new WeakMap<QueryRunner, RunnerWatch>();

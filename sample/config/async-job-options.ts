@@ -1,4 +1,5 @@
-import { RedisProgressTracker, type AsyncJobModuleOptions } from 'nestjs-asyncjob';
+import { type AsyncJobModuleOptions } from 'nestjs-asyncjob';
+import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import type { DataSource } from 'typeorm';
 import type { SampleConfig } from './sample-config.js';
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMqTransport, type JobStatus } from 'nestjs-asyncjob';
+import { type JobStatus } from 'nestjs-asyncjob';
+import { BullMqTransport } from 'nestjs-asyncjob/bullmq';
 import { JOB_PROVIDERS, ReportJobs, RowJobs } from '../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMqTransport } from 'nestjs-asyncjob';
+import { BullMqTransport } from 'nestjs-asyncjob/bullmq';
 import { JOB_PROVIDERS, RowJobs } from '../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
 import { RedisServer } from '../helpers/redis-server.js';

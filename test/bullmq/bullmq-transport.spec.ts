@@ -3,12 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
   AsyncJobModule,
-  BullMqTransport,
   InvalidOptionError,
   MemoryProgressTracker,
-  type BullMqTransportOptions,
   type JobStatus,
 } from 'nestjs-asyncjob';
+import { BullMqTransport, type BullMqTransportOptions } from 'nestjs-asyncjob/bullmq';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { FlakyJobs, JOB_PROVIDERS, ReportJobs, StepGates } from '../fixtures/bullmq-app/jobs.js';

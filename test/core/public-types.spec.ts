@@ -8,9 +8,6 @@ import type {
   AsyncJobService,
   Awaitable,
   BackoffOptions,
-  BullMqJobSettings,
-  BullMqRetention,
-  BullMqTransport,
   FinalJobState,
   JobChangeFeed,
   JobEvent,
@@ -24,14 +21,14 @@ import type {
   NoTransactionReason,
   PerformOptions,
   ProgressTracker,
-  RedisProgressTracker,
-  RedisProgressTrackerOptions,
   RunningJob,
   StartOptions,
   TimedQueryOptions,
   TransactionHandle,
   WaitOptions,
 } from 'nestjs-asyncjob';
+import type { RedisProgressTracker, RedisProgressTrackerOptions } from 'nestjs-asyncjob/redis';
+import type { BullMqJobSettings, BullMqRetention, BullMqTransport } from 'nestjs-asyncjob/bullmq';
 
 /**
  * The exported types are the ones the API takes and gives: a user who

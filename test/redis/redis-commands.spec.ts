@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisProgressTracker } from 'nestjs-asyncjob';
+import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import { createJobApp } from '../helpers/job-app.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { REDIS_HOST, commandCalls, inspector } from './redis-support.js';

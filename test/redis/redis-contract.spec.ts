@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { RedisProgressTracker } from 'nestjs-asyncjob';
+import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import { describeTrackerContract } from '../shared/tracker-suite.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis, uniquePrefix } from './redis-support.js';
 

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RedisProgressTracker, TrackerUnavailableError } from 'nestjs-asyncjob';
+import { TrackerUnavailableError } from 'nestjs-asyncjob';
+import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 import { RedisServer, freePort } from '../helpers/redis-server.js';
 import { REDIS_HOST } from './redis-support.js';
