@@ -1,4 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type {
   AsyncJob,
   AsyncJobModule,
@@ -6,10 +7,15 @@ import type {
   AsyncJobModuleOptions,
   AsyncJobOptions,
   AsyncJobService,
+  AsyncJobTransport,
+  AsyncJobTypeOrmTypes,
   Awaitable,
   BackoffOptions,
   FinalJobState,
   JobChangeFeed,
+  JobDataSource,
+  JobEntityManager,
+  JobQueryRunner,
   JobEvent,
   JobEventType,
   JobOptions,
@@ -25,8 +31,11 @@ import type {
   StartOptions,
   TimedQueryOptions,
   TransactionHandle,
+  TypeOrmTypesNotImported,
   WaitOptions,
 } from 'nestjs-asyncjob';
+// TypeORM's types for the signatures below, as a TypeORM app imports them once.
+import 'nestjs-asyncjob/typeorm';
 import type { RedisProgressTracker, RedisProgressTrackerOptions } from 'nestjs-asyncjob/redis';
 import type { BullMqJobSettings, BullMqRetention, BullMqTransport } from 'nestjs-asyncjob/bullmq';
 
@@ -58,6 +67,23 @@ describe('public types describe the API', () => {
     type TransportOptions = ConstructorParameters<typeof BullMqTransport>[0];
     expectTypeOf<NonNullable<TransportOptions['jobs']>[string]>().toEqualTypeOf<BullMqJobSettings>();
     expectTypeOf<BullMqRetention>().toExtend<NonNullable<TransportOptions['removeOnComplete']>>();
+  });
+
+  it("with nestjs-asyncjob/typeorm imported, the TypeORM types are typeorm's own classes", () => {
+    expectTypeOf<JobDataSource>().toEqualTypeOf<DataSource>();
+    expectTypeOf<JobEntityManager>().toEqualTypeOf<EntityManager>();
+    expectTypeOf<JobQueryRunner>().toEqualTypeOf<QueryRunner>();
+    expectTypeOf<AsyncJobTypeOrmTypes['entityManager']>().toEqualTypeOf<EntityManager>();
+    expectTypeOf<TransactionHandle>().toEqualTypeOf<QueryRunner | EntityManager>();
+    expectTypeOf<ReturnType<AsyncJobService['entityManager']>>().toEqualTypeOf<Promise<EntityManager>>();
+    expectTypeOf<AsyncJobModuleOptions['dataSource']>().toEqualTypeOf<DataSource | undefined>();
+    // What they read as without it (see the consumer test): a type no TypeORM object fits.
+    expectTypeOf<EntityManager>().not.toExtend<TypeOrmTypesNotImported>();
+  });
+
+  it('the transport option takes an AsyncJobTransport, which BullMqTransport is', () => {
+    expectTypeOf<AsyncJobModuleOptions['transport']>().toEqualTypeOf<AsyncJobTransport | undefined>();
+    expectTypeOf<BullMqTransport>().toExtend<AsyncJobTransport>();
   });
 
   it('state, event and error types name the same values as the API', () => {
