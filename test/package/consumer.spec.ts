@@ -14,10 +14,13 @@ const OPTIONAL_PEERS = ['typeorm', 'ioredis', 'bullmq'];
 const SOURCES = new URL('./apps/', import.meta.url);
 const docs = readDocExamples(PROJECT_ROOT, docPages(PROJECT_ROOT));
 
-/** The app's own files (support and main), from test/package/apps/<folder>. */
+/** The app's own files (main and support), from test/package/apps/<folder> and apps/shared. */
 function ownFiles(folder: string): Record<string, string> {
-  const dir = new URL(`${folder}/`, SOURCES);
-  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(new URL(name, dir), 'utf8')]));
+  const files = (name: string) => {
+    const dir = new URL(`${name}/`, SOURCES);
+    return readdirSync(dir).map((file) => [file, readFileSync(new URL(file, dir), 'utf8')] as const);
+  };
+  return Object.fromEntries([...files('shared'), ...files(folder)]);
 }
 
 const OWN_FILES: Record<AppName, string> = { core: 'core', 'core-cjs': 'core', typeorm: 'typeorm', redis: 'redis' };

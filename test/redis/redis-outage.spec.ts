@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { TrackerUnavailableError } from 'nestjs-asyncjob';
 import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
-import { RedisServer, freePort } from '../helpers/redis-server.js';
+import { freePort } from '../helpers/free-port.js';
+import { RedisServer } from '../helpers/redis-server.js';
 import { REDIS_HOST } from './redis-support.js';
 
 /**

@@ -1,7 +1,6 @@
 // The app around the docs' examples: one module that serves them over HTTP.
 import 'reflect-metadata';
 import { Controller, Get, Module, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { AsyncJobService } from 'nestjs-asyncjob';
 import { AppModule } from './app.module.js';
 import { health } from './health.js';
@@ -11,6 +10,7 @@ import { StateController } from './state.controller.js';
 import { testingExample } from './testing.example.js';
 import { ThumbnailsController } from './thumbnails.controller.js';
 import { transactionOptions } from './transaction-options.js';
+import { serve } from './serve.js';
 
 @Controller('checks')
 class ChecksController {
@@ -36,17 +36,7 @@ class ChecksController {
 })
 class RootModule {}
 
-async function bootstrap(): Promise<void> {
+serve(RootModule, async () => {
   await testingExample();
   console.log('testing example passed');
-  const app = await NestFactory.create(RootModule, { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  const port = Number(process.env.PORT);
-  await app.listen(port, '127.0.0.1');
-  console.log(`listening on ${port}`);
-}
-
-bootstrap().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

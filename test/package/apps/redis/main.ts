@@ -5,9 +5,9 @@ import 'reflect-metadata';
 // Once per app, as the TypeORM section says: the BullMQ example passes a DataSource.
 import 'nestjs-asyncjob/typeorm';
 import { Controller, Get, Module, NotFoundException, Param, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { AsyncJobService } from 'nestjs-asyncjob';
 import { redisJobs } from './redis-config.js';
+import { serve } from './serve.js';
 
 @Controller('jobs')
 class JobsController {
@@ -33,15 +33,4 @@ class JobsController {
 @Module({ imports: [redisJobs], controllers: [JobsController] })
 class RootModule {}
 
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(RootModule, { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  const port = Number(process.env.PORT);
-  await app.listen(port, '127.0.0.1');
-  console.log(`listening on ${port}`);
-}
-
-bootstrap().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+serve(RootModule);

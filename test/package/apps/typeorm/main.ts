@@ -2,7 +2,6 @@
 // the PG* environment settings, as the docs' TypeOrmModule.forRoot leaves them out.
 import 'reflect-metadata';
 import { Controller, Get, Module, NotFoundException, Param, Post } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AsyncJobService } from 'nestjs-asyncjob';
 import { AppModule } from './app.module.js';
@@ -11,6 +10,7 @@ import { GroupsController } from './groups.controller.js';
 import { LateReader } from './late-reader.js';
 import { ReportJobs } from './report.jobs.js';
 import { Group } from './support.js';
+import { serve } from './serve.js';
 
 @Controller('jobs')
 class JobsController {
@@ -39,15 +39,4 @@ class JobsController {
 })
 class RootModule {}
 
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(RootModule, { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  const port = Number(process.env.PORT);
-  await app.listen(port, '127.0.0.1');
-  console.log(`listening on ${port}`);
-}
-
-bootstrap().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+serve(RootModule);
