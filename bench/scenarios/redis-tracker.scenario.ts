@@ -7,7 +7,7 @@ import type { AsyncJobModuleOptions, ProgressTracker } from '../../lib/index.js'
 import { AsyncJobQueue } from '../queues/async-job.queue.js';
 import { OURS } from '../queues/variants.js';
 import { PrivateRedis } from '../services/redis-server.js';
-import { libraryExport } from './library-features.js';
+import { RedisProgressTracker } from '../../lib/redis/index.js';
 
 export const REDIS_CASE_ID = 'progress-updates';
 const KEY_LIFETIME_SECONDS = 3600;
@@ -138,15 +138,12 @@ async function measureUpdates(sink: UpdateSink, updates: number): Promise<Figure
 
 function redisCase(profile: Profile): BenchCase {
   const { updates } = profile.redis;
-  const Tracker = libraryExport('RedisProgressTracker') as TrackerClass | undefined;
-  const variants = typeof Tracker === 'function' ? [trackedJob(Tracker, true), trackedJob(Tracker, false)] : [];
   return defineCase<UpdateSink>({
     id: REDIS_CASE_ID,
     title: `one job, ${updates.toLocaleString('en-US')} progress updates in a tight loop (a private redis-server on loopback)`,
     rounds: profile.rounds.normal,
     metrics: [PER_UPDATE_ACCEPTED, UPDATES_PER_SECOND, PER_UPDATE_WRITTEN, COMMANDS_PER_UPDATES, COMMANDS_WITHOUT_UPDATES],
-    variants: [...variants, rawIoredis(false), rawIoredis(true)],
-    unavailable: () => (variants.length === 0 ? 'feature not present (no RedisProgressTracker exported by the library)' : undefined),
+    variants: [trackedJob(RedisProgressTracker, true), trackedJob(RedisProgressTracker, false), rawIoredis(false), rawIoredis(true)],
     measure: (sink) => measureUpdates(sink, updates),
   });
 }

@@ -22,7 +22,7 @@ export const JOBS_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'jobs per 
 export const PER_IDLE_JOB: MetricSpec = { key: 'perJob', label: 'trivial job, per job', unit: 'µs', better: 'lower' };
 export const CONNECTIONS_TAKEN: MetricSpec = { key: 'connections', label: 'pool connections checked out by the jobs', unit: 'connections', better: 'lower', compare: false };
 
-/** How the library gives a job its transaction: found at run time, see library-features.ts. */
+/** How the library gives a job its transaction: found at run time (see findPerJobTransaction). */
 interface PerJobTransaction {
   moduleOptions(dataSource: DataSource): AsyncJobModuleOptions;
   manager(jobs: AsyncJobService): Promise<EntityManager>;
