@@ -20,14 +20,14 @@ export interface ResolvedJobOptions {
 /** Module options, validated, with every default filled in. */
 export interface ResolvedModuleOptions {
   readonly concurrency: number;
-  readonly tracker?: ProgressTracker | Type<ProgressTracker>;
+  readonly tracker?: ProgressTracker | Type<ProgressTracker> | undefined;
   readonly retention: number;
   readonly maxRetained: number;
   readonly maxQueued: number;
   readonly shutdownTimeout: number;
   readonly paused: boolean;
   readonly defaultJobOptions: ResolvedJobOptions;
-  readonly dataSource?: DataSource;
+  readonly dataSource?: DataSource | undefined;
   readonly transport?: BullMqTransport;
 }
 

@@ -68,7 +68,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('AsyncJob');
   private readonly runner: JobRunner;
   /** Each job's database transaction; only with a `dataSource`. */
-  private readonly transactions?: JobTransactions;
+  private readonly transactions?: JobTransactions | undefined;
   private readonly worker: JobWorker<JobRecord>;
   private readonly statuses: JobStatusStore;
   /** Jobs of this process that have not finished: queued, running or waiting to retry. */
@@ -89,9 +89,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * it reads active jobs' progress from {@link records} and takes finished
    * jobs' fields from them, so nothing is copied into it on the way.
    */
-  private readonly ownTracker?: MemoryProgressTracker;
+  private readonly ownTracker?: MemoryProgressTracker | undefined;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
-  private readonly transport?: BullMqTransport;
+  private readonly transport?: BullMqTransport | undefined;
   /**
    * Named jobs that finished here and that BullMQ has not yet recorded as
    * finished: until it has, this process answers for them (its job hash

@@ -28,9 +28,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** A status write or key deletion that failed while Redis was away, to replay when it returns. */
 interface UnsavedWrite {
   /** The status as JSON. */
-  status?: string;
+  status?: string | undefined;
   /** For a final status: when its retention ends (epoch ms). */
-  expiresAt?: number;
+  expiresAt?: number | undefined;
   /** The progress key must go: the job finished. */
   removeProgress?: boolean;
 }

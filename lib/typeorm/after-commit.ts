@@ -63,8 +63,8 @@ function depthOf(queryRunner: QueryRunner): number {
 /** The jobs waiting on one QueryRunner's transaction. */
 class RunnerWatch {
   private readonly gates = new Set<CommitGate>();
-  private unwatch?: () => void;
-  private unwrapRelease?: () => void;
+  private unwatch?: (() => void) | undefined;
+  private unwrapRelease?: (() => void) | undefined;
 
   constructor(private readonly queryRunner: QueryRunner) {}
 
@@ -119,8 +119,8 @@ class RolledBack {
 
 class CommitGate implements JobGate {
   private decision?: RolledBack | 'commit';
-  private enqueue?: () => void;
-  private drop?: (reason: Error) => Promise<void>;
+  private enqueue?: (() => void) | undefined;
+  private drop?: ((reason: Error) => Promise<void>) | undefined;
   private jobId?: string;
 
   constructor(

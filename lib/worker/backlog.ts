@@ -1,7 +1,7 @@
 /** A node of the backlog: the list's links live on the queued item itself. */
 export interface BacklogNode<T> {
-  prev?: T;
-  next?: T;
+  prev?: T | undefined;
+  next?: T | undefined;
   /** True while the node is linked into a backlog. */
   queued?: boolean;
 }
@@ -15,8 +15,8 @@ export interface BacklogNode<T> {
  * are stored on the items (an intrusive list), so queuing allocates nothing.
  */
 export class Backlog<T extends BacklogNode<T>> {
-  private head?: T;
-  private tail?: T;
+  private head?: T | undefined;
+  private tail?: T | undefined;
   private count = 0;
 
   get size(): number {

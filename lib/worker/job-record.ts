@@ -27,8 +27,8 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
   result?: unknown;
   error?: JobError;
   /** Set while an attempt runs. */
-  context?: JobContext;
-  retryTimer?: NodeJS.Timeout;
+  context?: JobContext | undefined;
+  retryTimer?: NodeJS.Timeout | undefined;
   /** Set once, before the record is shared; a delivered job keeps the time it was first queued. */
   enqueuedAt = Date.now();
   /**

@@ -20,7 +20,7 @@ describe('ActiveJobs', () => {
       const leaving = all[all.indexOf(each) - 2];
       if (leaving && Number(leaving.id.slice(1)) % 3 !== 0) jobs.delete(leaving);
     }
-    const staying = all.filter((each, i) => i % 3 === 0 || i >= all.length - 2);
+    const staying = all.filter((_each, i) => i % 3 === 0 || i >= all.length - 2);
     expect(jobs.size).toBe(staying.length);
     expect(jobs.values().map((each) => each.id)).toStrictEqual(staying.map((each) => each.id));
     for (const each of all) expect(jobs.has(each.id)).toBe(staying.includes(each));

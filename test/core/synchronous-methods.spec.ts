@@ -6,7 +6,7 @@ import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
 
 /** What a job saw of itself: while it ran, and from a continuation it made. */
 interface Seen {
-  during?: string;
+  during: string | undefined;
   progressDuring?: boolean;
   later?: string | null;
 }
