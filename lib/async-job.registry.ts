@@ -37,7 +37,7 @@ export class JobRegistry {
   /** The definition of `type.methodName`; throws {@link JobNotRegisteredError} when there is none. */
   get(type: Function, methodName: string): JobDefinition {
     const definition = this.byType.get(type)?.get(methodName);
-    if (!definition) throw new JobNotRegisteredError(type.name || '(anonymous class)', methodName);
+    if (!definition) throw JobNotRegisteredError.forMethod(type.name || '(anonymous class)', methodName);
     return definition;
   }
 

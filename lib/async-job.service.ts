@@ -9,6 +9,8 @@ import { refuseStartExtras, splitStartOptions, type StartExtras } from './bullmq
 import type { DeliveredJob, DeliveryOutcome, TransportHost } from './bullmq/transport-host.interface.js';
 import { JobEventBus } from './events/job-event-bus.js';
 import { JobFollower } from './events/job-follower.js';
+import { INVALID_ARGUMENT } from './async-job.messages.js';
+import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import { JobCancelledError } from './errors/job-cancelled.error.js';
 import { JobFailedError } from './errors/job-failed.error.js';
@@ -33,7 +35,6 @@ import type { JobEntityManager, JobQueryRunner, TransactionHandle } from './inte
 import { afterCommitGate } from './typeorm/after-commit.js';
 import { JobTransactions, jobQueryRunner } from './typeorm/job-transactions.js';
 import { timedQuery as runTimedQuery } from './typeorm/timed-query.js';
-import { describeValue } from './utils/describe-value.js';
 import { isFinal } from './utils/is-final.js';
 import { isThenable } from './utils/is-thenable.js';
 import { stackOf, toJobError } from './utils/job-error.js';
@@ -147,7 +148,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   /**
    * Schedules `fn(...args)` to run in the background and resolves to the new
    * job's id as soon as it is tracked (before it runs). `fn` may be sync or
-   * async. Rejects with a `TypeError` when `fn` is not a function, a
+   * async. Rejects with an `InvalidArgumentError` when `fn` is not a function, a
    * `ShuttingDownError` once shutdown has begun, a `QueueFullError` past
    * `maxQueued`, or the tracker's error when the job cannot be tracked.
    */
@@ -284,7 +285,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * Reports the running job's progress. Only valid inside a job (it finds
    * the job through AsyncLocalStorage, across awaits and timers); elsewhere
    * it throws a `NotInJobError`. `value` must be a finite integer and `data`
-   * JSON-serialisable, otherwise it throws a `TypeError` at once. The
+   * JSON-serialisable, otherwise it throws an `InvalidArgumentError` at once. The
    * returned promise resolves once the tracker has the update; it never
    * rejects (a tracker failure is logged), so not awaiting it is safe.
    */
@@ -292,7 +293,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const context = this.runner.current();
     if (!context) throw new NotInJobError('setProgress');
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-      throw new TypeError(`setProgress value must be a finite integer, got ${describeValue(value)}`);
+      throw new InvalidArgumentError('setProgress value', value, INVALID_ARGUMENT('setProgress', 'its value to be a finite integer', value));
     }
     const json = data === undefined || data === null ? null : toJson(data, 'setProgress data');
     // A timed-out or cancelled job may go on running; its reports no longer count.
@@ -492,7 +493,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       );
       await Promise.all(
         unfinished.map((record) => {
-          const reason = new JobCancelledError(record.id, 'interrupted by application shutdown');
+          const reason = new JobCancelledError(record.id, 'interrupted');
           if (record.external) {
             // Handed back to the queue (runDelivered records it queued): another worker runs it again.
             this.setState(record, 'queued');
@@ -517,7 +518,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   private performGated<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, args: A, gate?: JobGate): Promise<string> {
     try {
       if (typeof fn !== 'function') {
-        throw new TypeError(`AsyncJobService.perform expects a function to run, got ${describeValue(fn)}`);
+        throw new InvalidArgumentError('AsyncJobService.perform fn', fn, INVALID_ARGUMENT('AsyncJobService.perform', 'a function to run', fn));
       }
       const plain = options === NO_OPTIONS;
       if (!plain && typeof options === 'object' && options !== null) refuseStartExtras(options);
@@ -977,5 +978,7 @@ function sameProgress(a: JobProgress, b: JobProgress): boolean {
 }
 
 function assertJobId(id: unknown, method: string): asserts id is string {
-  if (typeof id !== 'string') throw new TypeError(`AsyncJobService.${method} expects a job id string, got ${describeValue(id)}`);
+  if (typeof id !== 'string') {
+    throw new InvalidArgumentError(`AsyncJobService.${method} id`, id, INVALID_ARGUMENT(`AsyncJobService.${method}`, 'a job id string', id));
+  }
 }

@@ -3,7 +3,8 @@ import type { ConnectionOptions, Job, JobsOptions, KeepJobs, Processor, Queue, W
 import type { Redis, RedisOptions } from 'ioredis';
 import { backoffDelay, type ResolvedJobOptions } from '../async-job-options.resolver.js';
 import type { JobDefinition } from '../async-job.registry.js';
-import { AsyncJobError } from '../errors/async-job.error.js';
+import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
+import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import { loadIORedis } from '../progress/redis/load-ioredis.js';
@@ -231,7 +232,7 @@ export class BullMqTransport implements AsyncJobTransport {
 
   /** Binds the transport to its module's service and opens the queues. @internal */
   attach(host: TransportHost, moduleConcurrency: number): void {
-    if (this.host) throw new AsyncJobError('A BullMqTransport serves one AsyncJobModule; create one per module');
+    if (this.host) throw new InvalidOptionError('transport', this, 'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)');
     this.host = host;
     this.bull = loadBullMq();
     const { Queue } = this.bull;
@@ -300,7 +301,7 @@ export class BullMqTransport implements AsyncJobTransport {
   add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
     const { name } = job;
     const lane = this.laneFor(name);
-    if (!lane.queue) return Promise.reject(notStarted());
+    if (!lane.queue) return Promise.reject(new TransportNotStartedError());
     const opts = queueJobOptions(id, options, extra);
     // The `@AsyncJob`'s own options are left out of the job's data: the worker has them.
     const own = options === job.options ? undefined : options;
@@ -450,7 +451,7 @@ export class BullMqTransport implements AsyncJobTransport {
 
   /** A job of a name this process does not know: failed for good, here and in BullMQ. */
   private async refuse(host: TransportHost, id: string, job: Job<JobData>): Promise<never> {
-    const error = new AsyncJobError(`No @AsyncJob named "${job.name}" is registered in this worker process`);
+    const error = JobNotRegisteredError.forName(job.name);
     await host.failUndeliverable(id, job.name, job.timestamp, error);
     throw new this.bull!.UnrecoverableError(error.message);
   }
@@ -531,7 +532,7 @@ export class BullMqTransport implements AsyncJobTransport {
 
   private queueFor(name: string): Queue {
     const queue = this.laneFor(name).queue;
-    if (!queue) throw notStarted();
+    if (!queue) throw new TransportNotStartedError();
     return queue;
   }
 
@@ -568,10 +569,6 @@ export class BullMqTransport implements AsyncJobTransport {
     this.lastErrorLog = now;
     this.logger.error(`BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`);
   }
-}
-
-function notStarted(): AsyncJobError {
-  return new AsyncJobError('The BullMQ transport is not started: its module has not been initialised');
 }
 
 /** One `addBulk`; each caller learns its own job's outcome. */

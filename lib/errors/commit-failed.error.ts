@@ -1,3 +1,4 @@
+import { COMMIT_FAILED } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -9,11 +10,13 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class CommitFailedError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_COMMIT_FAILED';
+
   constructor(
     readonly jobId: string,
     cause: unknown,
   ) {
-    super(`Committing the transaction of job ${jobId} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(COMMIT_FAILED(jobId, cause));
     this.cause = cause;
   }
 }

@@ -1,3 +1,4 @@
+import { DUPLICATE_JOB_NAME } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -8,11 +9,13 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class DuplicateJobNameError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_DUPLICATE_JOB_NAME';
+
   constructor(
     readonly jobName: string,
     first: string,
     second: string,
   ) {
-    super(`Two @AsyncJob methods use the job name ${JSON.stringify(jobName)}: ${first} and ${second}; give one of them another name`);
+    super(DUPLICATE_JOB_NAME(jobName, first, second));
   }
 }

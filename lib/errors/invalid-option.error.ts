@@ -1,4 +1,4 @@
-import { describeValue } from '../utils/describe-value.js';
+import { INVALID_OPTION } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -9,6 +9,8 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class InvalidOptionError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_INVALID_OPTION';
+
   constructor(
     /** The option's name, e.g. `concurrency`. */
     readonly option: string,
@@ -16,6 +18,6 @@ export class InvalidOptionError extends AsyncJobError {
     readonly value: unknown,
     expected: string,
   ) {
-    super(`Invalid AsyncJob option "${option}": expected ${expected}, got ${describeValue(value)}`);
+    super(INVALID_OPTION(option, expected, value));
   }
 }

@@ -1,3 +1,4 @@
+import { JOB_FAILED } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 import type { JobError } from '../interfaces/job-status.interface.js';
 
@@ -9,10 +10,12 @@ import type { JobError } from '../interfaces/job-status.interface.js';
  * @publicApi
  */
 export class JobFailedError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_JOB_FAILED';
+
   constructor(
     readonly jobId: string,
     readonly failure: JobError,
   ) {
-    super(`Job ${jobId} failed: ${failure.name}: ${failure.message}`);
+    super(JOB_FAILED(jobId, failure.name, failure.message));
   }
 }

@@ -1,3 +1,4 @@
+import { JOB_NOT_FOUND } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,7 +8,9 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class JobNotFoundError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_JOB_NOT_FOUND';
+
   constructor(readonly jobId: string) {
-    super(`No job with id ${JSON.stringify(jobId)} is known (never created, or its status has expired)`);
+    super(JOB_NOT_FOUND(jobId));
   }
 }

@@ -1,3 +1,4 @@
+import { JOB_TIMEOUT } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,10 +8,12 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class JobTimeoutError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_JOB_TIMEOUT';
+
   constructor(
     readonly jobId: string,
     readonly timeout: number,
   ) {
-    super(`Job ${jobId} timed out after ${timeout} ms`);
+    super(JOB_TIMEOUT(jobId, timeout));
   }
 }

@@ -1,3 +1,4 @@
+import { NO_TRANSACTION } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -23,30 +24,14 @@ export type NoTransactionReason = 'no-data-source' | 'outside-job' | 'disabled' 
  * @publicApi
  */
 export class NoTransactionError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_NO_TRANSACTION';
+
   constructor(
     readonly reason: NoTransactionReason,
     /** The call that failed, e.g. `entityManager`. */
     readonly call: string,
     detail = '',
   ) {
-    super(`${call}: ${describe(reason, detail)}`);
-  }
-}
-
-function describe(reason: NoTransactionReason, detail: string): string {
-  switch (reason) {
-    case 'no-data-source':
-      return (
-        'no TypeORM DataSource is configured: pass AsyncJobModule.forRoot({ dataSource }), ' +
-        'or return { dataSource } from forRootAsync({ inject: [DataSource], useFactory })'
-      );
-    case 'outside-job':
-      return 'only a running job has a transaction (call it from the function given to perform, or an @AsyncJob method)';
-    case 'disabled':
-      return `job ${detail} runs with transaction: false`;
-    case 'finished':
-      return `the attempt of job ${detail} is over, so its transaction has ended`;
-    case 'inactive':
-      return `expected a QueryRunner, or a transactional EntityManager, inside an active transaction: ${detail}`;
+    super(`${call}: ${NO_TRANSACTION[reason](detail)}`);
   }
 }

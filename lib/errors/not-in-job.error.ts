@@ -1,3 +1,4 @@
+import { NOT_IN_JOB } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,7 +8,9 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class NotInJobError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_NOT_IN_JOB';
+
   constructor(what: string) {
-    super(`${what} can only be called inside a running job (from the function given to perform, or an @AsyncJob method)`);
+    super(NOT_IN_JOB(what));
   }
 }

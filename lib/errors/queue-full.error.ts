@@ -1,3 +1,4 @@
+import { QUEUE_FULL } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,7 +8,9 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class QueueFullError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_QUEUE_FULL';
+
   constructor(readonly maxQueued: number) {
-    super(`AsyncJob queue is full: ${maxQueued} jobs are already waiting (option "maxQueued"); the job was not accepted`);
+    super(QUEUE_FULL(maxQueued));
   }
 }

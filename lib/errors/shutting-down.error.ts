@@ -1,3 +1,4 @@
+import { SHUTTING_DOWN } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,7 +8,9 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class ShuttingDownError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_SHUTTING_DOWN';
+
   constructor() {
-    super('AsyncJobService is shutting down: no new jobs are accepted');
+    super(SHUTTING_DOWN());
   }
 }

@@ -1,3 +1,4 @@
+import { TIMED_QUERY_TIMEOUT } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,10 +8,12 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class TimedQueryTimeoutError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_TIMED_QUERY_TIMEOUT';
+
   constructor(
     /** How many times the query ran: the first try plus the retries. */
     readonly tries: number,
   ) {
-    super(`timedQuery found nothing after ${tries} ${tries === 1 ? 'try' : 'tries'}`);
+    super(TIMED_QUERY_TIMEOUT(tries));
   }
 }

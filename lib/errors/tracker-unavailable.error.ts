@@ -1,3 +1,4 @@
+import { TRACKER_UNAVAILABLE } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -13,6 +14,8 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class TrackerUnavailableError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_TRACKER_UNAVAILABLE';
+
   constructor(
     /** The store, e.g. `Redis at 127.0.0.1:6379 (db 15)`. */
     readonly store: string,
@@ -22,7 +25,7 @@ export class TrackerUnavailableError extends AsyncJobError {
     readonly reason: string,
     cause?: unknown,
   ) {
-    super(`Progress tracker unavailable: ${store} could not serve ${operation}: ${reason}`);
+    super(TRACKER_UNAVAILABLE(store, operation, reason));
     if (cause !== undefined) this.cause = cause;
   }
 }

@@ -1,3 +1,4 @@
+import { WAIT_TIMEOUT } from '../async-job.messages.js';
 import { AsyncJobError } from './async-job.error.js';
 
 /**
@@ -7,10 +8,12 @@ import { AsyncJobError } from './async-job.error.js';
  * @publicApi
  */
 export class WaitTimeoutError extends AsyncJobError {
+  readonly code = 'ASYNCJOB_WAIT_TIMEOUT';
+
   constructor(
     readonly jobId: string,
     readonly timeout: number,
   ) {
-    super(`Job ${jobId} did not finish within ${timeout} ms of waiting`);
+    super(WAIT_TIMEOUT(jobId, timeout));
   }
 }

@@ -163,7 +163,7 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     // This process's latest update, not yet written, is the freshest answer.
     const pending = this.connection.available ? this.coalescer.peek(id) : undefined;
     const json = pending ?? (await this.connection.run('getProgress', (client) => client.get(this.keys.progress(id))));
-    return json === null ? null : decodeProgress(json, this.keys.progress(id));
+    return json === null ? null : decodeProgress(json, this.keys.progress(id), this.connection.description);
   }
 
   /**
@@ -343,11 +343,17 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
   }
 }
 
-function decodeProgress(json: string, key: string): JobProgress {
-  const parsed = JSON.parse(json) as unknown;
+/** A key that holds something else (written by another program?) makes the store unable to answer, not the caller wrong. */
+function decodeProgress(json: string, key: string, store: string): JobProgress {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    parsed = undefined;
+  }
   if (Array.isArray(parsed) && typeof parsed[0] === 'number') return { value: parsed[0], data: (parsed[1] as unknown) ?? null };
   if (typeof parsed === 'number') return { value: parsed, data: null };
-  throw new TypeError(`Redis key ${key} does not hold progress as a JSON [value, data] array: ${describeValue(json)}`);
+  throw new TrackerUnavailableError(store, 'getProgress', `key ${key} does not hold progress as a JSON [value, data] array: ${describeValue(json)}`);
 }
 
 /** At least a second: keys are renewed every third of it, which must stay well above timer jitter. */

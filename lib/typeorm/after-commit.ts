@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import type { TransactionHandle } from '../interfaces/typeorm-types.interface.js';
+import { INVALID_ARGUMENT } from '../async-job.messages.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { JobCancelledError } from '../errors/job-cancelled.error.js';
 import { NoTransactionError } from '../errors/no-transaction.error.js';
-import { describeValue } from '../utils/describe-value.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { TransactionEvents } from './transaction-events.js';
 
@@ -32,15 +33,19 @@ export function afterCommitGate(trx: TransactionHandle, call: string): JobGate {
   return watch.add();
 }
 
+function notATransactionHandle(trx: unknown, call: string): InvalidArgumentError {
+  return new InvalidArgumentError(`AsyncJobService.${call} trx`, trx, INVALID_ARGUMENT(`AsyncJobService.${call}`, 'a QueryRunner or an EntityManager', trx));
+}
+
 function queryRunnerOf(trx: unknown, call: string): QueryRunner {
   if (typeof trx !== 'object' || trx === null) {
-    throw new TypeError(`AsyncJobService.${call} expects a QueryRunner or an EntityManager, got ${describeValue(trx)}`);
+    throw notATransactionHandle(trx, call);
   }
   const isQueryRunner = typeof (trx as Partial<QueryRunner>).startTransaction === 'function';
   const queryRunner = isQueryRunner ? (trx as QueryRunner) : (trx as Partial<EntityManager>).queryRunner;
   if (queryRunner === undefined) {
     if (!('queryRunner' in trx) && typeof (trx as Partial<EntityManager>).transaction !== 'function') {
-      throw new TypeError(`AsyncJobService.${call} expects a QueryRunner or an EntityManager, got ${describeValue(trx)}`);
+      throw notATransactionHandle(trx, call);
     }
     throw new NoTransactionError(
       'inactive',
@@ -158,7 +163,7 @@ class CommitGate implements JobGate {
       return Promise.resolve();
     }
     const jobId = this.jobId ?? '(unknown)';
-    return drop(new JobCancelledError(jobId, `dropped: ${decision.reason}`)).catch((error: unknown) =>
+    return drop(new JobCancelledError(jobId, 'dropped', decision.reason)).catch((error: unknown) =>
       logger.error(`Recording job ${jobId} as dropped failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   }

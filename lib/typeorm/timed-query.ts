@@ -1,3 +1,5 @@
+import { INVALID_ARGUMENT } from '../async-job.messages.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TimedQueryTimeoutError } from '../errors/timed-query-timeout.error.js';
 import type { TimedQueryOptions } from '../interfaces/timed-query-options.interface.js';
@@ -29,7 +31,9 @@ export async function timedQuery<T>(
   options: TimedQueryOptions | undefined,
   signals: readonly (AbortSignal | undefined)[],
 ): Promise<NonNullable<T> | null> {
-  if (typeof query !== 'function') throw new TypeError(`timedQuery expects a function that runs the query, got ${typeof query}`);
+  if (typeof query !== 'function') {
+    throw new InvalidArgumentError('AsyncJobService.timedQuery query', query, INVALID_ARGUMENT('AsyncJobService.timedQuery', 'a function that runs the query', query));
+  }
   const { retries, interval, initialDelay, throwOnTimeout, signal } = resolveTimedQueryOptions(options);
   const stops = signal ? [...signals, signal] : signals;
   await sleep(initialDelay, stops);

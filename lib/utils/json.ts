@@ -1,7 +1,10 @@
+import { NOT_JSON, NOT_JSON_VALUE } from '../async-job.messages.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
+
 /**
  * Serialises `value` as JSON, refusing what JSON would silently corrupt
  * (functions, symbols, NaN and Infinity) and what it cannot hold (bigint,
- * cycles), with a `TypeError` that says where the bad value sits. Trackers
+ * cycles), with an `InvalidArgumentError` that says where the bad value sits. Trackers
  * store this form, so memory and Redis hand back the very same data.
  */
 export function toJson(value: unknown, what: string): string {
@@ -9,13 +12,13 @@ export function toJson(value: unknown, what: string): string {
     return JSON.stringify(value === undefined ? null : value, function check(this: unknown, key: string, v: unknown) {
       const type = typeof v;
       if (type === 'function' || type === 'symbol' || type === 'bigint' || (type === 'number' && !Number.isFinite(v))) {
-        throw new TypeError(`${what} must be JSON-serialisable, but ${key ? `its key ${JSON.stringify(key)}` : 'it'} holds ${describe(v)}`);
+        throw new InvalidArgumentError(what, value, NOT_JSON_VALUE(what, key, describe(v)));
       }
       return v;
     });
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith(what)) throw error;
-    throw new TypeError(`${what} must be JSON-serialisable: ${(error as Error).message}`);
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError(what, value, NOT_JSON(what, (error as Error).message));
   }
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { AsyncJobError } from '../errors/async-job.error.js';
+import { MissingPeerError } from '../errors/missing-peer.error.js';
 
 const requireFromHere = createRequire(import.meta.url);
 const loaded = new Map<string, unknown>();
@@ -21,9 +21,6 @@ export function loadOptionalPeer<T>(name: string, feature: string): T {
     loaded.set(name, module);
     return module;
   } catch (error) {
-    throw new AsyncJobError(
-      `${feature} needs the ${name} package (an optional peer dependency of nestjs-asyncjob): ` +
-        `install it with "npm install ${name}" (${(error as Error).message})`,
-    );
+    throw new MissingPeerError(name, feature, error);
   }
 }

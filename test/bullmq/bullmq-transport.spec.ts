@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
   AsyncJobModule,
+  InvalidArgumentError,
   InvalidOptionError,
   MemoryProgressTracker,
   type JobStatus,
@@ -232,9 +233,9 @@ describe('BullMqTransport in one process', () => {
     }
   });
 
-  it('refuses arguments that are not JSON-serialisable with a TypeError at the call, queueing nothing', async () => {
+  it('refuses arguments that are not JSON-serialisable with an InvalidArgumentError at the call, queueing nothing', async () => {
     const { jobs } = await app({ worker: false });
-    await expect(jobs.start(FlakyJobs, 'echo', { when: 10n })).rejects.toThrow(TypeError);
+    await expect(jobs.start(FlakyJobs, 'echo', { when: 10n })).rejects.toThrow(InvalidArgumentError);
     await expect(jobs.start(FlakyJobs, 'echo', () => 1)).rejects.toThrow(/The arguments of job "echo" must be JSON-serialisable/);
     expect(await queue.count()).toBe(0);
   });

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidOptionError, QueueFullError } from 'nestjs-asyncjob';
+import { InvalidArgumentError, InvalidOptionError, QueueFullError } from 'nestjs-asyncjob';
 import { createJobApp, gate, type JobApp } from '../helpers/job-app.js';
 
 describe('perform', () => {
@@ -72,10 +72,11 @@ describe('perform', () => {
     ['a string', 'not a function', /got "not a function"/],
     ['undefined', undefined, /got undefined/],
     ['an object', { run() {} }, /got an object \(Object\)/],
-  ])('rejects %s with a TypeError naming what was passed', async (_label, value, message) => {
+  ])('rejects %s with an InvalidArgumentError naming what was passed', async (_label, value, message) => {
     app = await createJobApp();
     const perform = app.jobs.perform as (fn: unknown) => Promise<string>;
-    await expect(perform.call(app.jobs, value)).rejects.toThrow(TypeError);
+    await expect(perform.call(app.jobs, value)).rejects.toThrow(InvalidArgumentError);
+    await expect(perform.call(app.jobs, value)).rejects.toMatchObject({ code: 'ASYNCJOB_INVALID_ARGUMENT', argument: 'AsyncJobService.perform fn' });
     await expect(perform.call(app.jobs, value)).rejects.toThrow(message);
     expect(app.jobs.stats()).toEqual({ queued: 0, running: 0, paused: false, accepting: true });
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { NotInJobError } from 'nestjs-asyncjob';
+import { InvalidArgumentError, NotInJobError } from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 
 describe('setProgress and getProgress (the seed semantics)', () => {
@@ -88,7 +88,7 @@ describe('setProgress and getProgress (the seed semantics)', () => {
     ['a function in data', 1, { onDone: () => undefined }, /JSON-serialisable.*"onDone".*function/],
     ['a bigint in data', 1, { size: 10n }, /JSON-serialisable.*bigint/],
     ['NaN in data', 1, { ratio: Number.NaN }, /JSON-serialisable.*"ratio".*NaN/],
-  ])('fails the job with a TypeError for %s', async (_label, value, data, message) => {
+  ])('fails the job with an InvalidArgumentError for %s', async (_label, value, data, message) => {
     app = await createJobApp();
     const { jobs } = app;
     let thrown: unknown;
@@ -101,20 +101,20 @@ describe('setProgress and getProgress (the seed semantics)', () => {
       }
     });
     const status = await jobs.waitFor(id);
-    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toBeInstanceOf(InvalidArgumentError);
     expect((thrown as Error).message).toMatch(message);
     expect(status.state).toBe('failed');
-    expect(status.error?.name).toBe('TypeError');
+    expect(status.error?.name).toBe('InvalidArgumentError');
   });
 
-  it('rejects circular data with a TypeError', async () => {
+  it('rejects circular data with an InvalidArgumentError', async () => {
     app = await createJobApp();
     const { jobs } = app;
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     const id = await jobs.perform(() => jobs.setProgress(1, circular));
     const status = await jobs.waitFor(id);
-    expect(status.error).toEqual({ name: 'TypeError', message: expect.stringMatching(/setProgress data must be JSON-serialisable/) });
+    expect(status.error).toEqual({ name: 'InvalidArgumentError', message: expect.stringMatching(/setProgress data must be JSON-serialisable/) });
   });
 
   it('returns copies: neither the job nor a reader can change what is stored', async () => {
@@ -155,9 +155,10 @@ describe('setProgress and getProgress (the seed semantics)', () => {
     await jobs.drain();
   });
 
-  it('rejects a non-string id with a TypeError', async () => {
+  it('rejects a non-string id with an InvalidArgumentError', async () => {
     app = await createJobApp();
     const getProgress = app.jobs.getProgress as (id: unknown) => Promise<unknown>;
     await expect(getProgress.call(app.jobs, 42)).rejects.toThrow(/expects a job id string, got 42/);
+    await expect(getProgress.call(app.jobs, 42)).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

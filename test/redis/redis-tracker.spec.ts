@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AsyncJobModule, AsyncJobService, InvalidOptionError, type JobProgress } from 'nestjs-asyncjob';
+import { AsyncJobModule, AsyncJobService, InvalidOptionError, TrackerUnavailableError, type JobProgress } from 'nestjs-asyncjob';
 import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -50,6 +50,17 @@ describe('RedisProgressTracker: keys and lifetimes', () => {
     tracker.setProgress(id, 3, { step: 'àèìòù' });
     await tracker.flush();
     expect(JSON.parse((await redis.get(`${tracker.keyPrefix}${id}`))!)).toStrictEqual([3, { step: 'àèìòù' }]);
+  });
+
+  it('answers a progress key that holds something else with a TrackerUnavailableError naming the key', async () => {
+    const tracker = newTracker({ keyPrefix: uniquePrefix('foreign') });
+    const id = `asyncjob_${randomUUID()}`;
+    for (const foreign of ['not json', '{"value":3}']) {
+      await redis.set(`${tracker.keyPrefix}${id}`, foreign);
+      const error: unknown = await Promise.resolve(tracker.getProgress(id)).catch((rejected: unknown) => rejected);
+      expect(error).toBeInstanceOf(TrackerUnavailableError);
+      expect((error as Error).message).toContain(`key ${tracker.keyPrefix}${id} does not hold progress`);
+    }
   });
 
   it("with keyPrefix '' the key is the bare job id, exactly as the original wrote it", async () => {

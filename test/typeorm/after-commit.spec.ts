@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AsyncJob, NoTransactionError, type AsyncJobModuleRootOptions, type AsyncJobService } from 'nestjs-asyncjob';
+import { AsyncJob, InvalidArgumentError, NoTransactionError, type AsyncJobModuleRootOptions, type AsyncJobService } from 'nestjs-asyncjob';
 import { createJobApp, type JobApp } from '../helpers/job-app.js';
 import { DATABASES, useDatabase } from './databases.js';
 
@@ -183,7 +183,7 @@ describe.each(DATABASES)('enqueue after commit on $name', (db) => {
     expect(await jobs.waitFor(fromOuter)).toMatchObject({ state: 'completed', result: 'from outer' });
   });
 
-  it('refuses a QueryRunner or EntityManager outside a transaction (NoTransactionError) and anything else (TypeError), creating no job', async () => {
+  it('refuses a QueryRunner or EntityManager outside a transaction (NoTransactionError) and anything else (InvalidArgumentError), creating no job', async () => {
     const jobs = await open();
     await expect(jobs.performAfterCommit(fx.dataSource.manager, () => undefined)).rejects.toMatchObject({
       name: 'NoTransactionError',
@@ -193,10 +193,10 @@ describe.each(DATABASES)('enqueue after commit on $name', (db) => {
     const idle = fx.dataSource.createQueryRunner();
     await expect(jobs.performAfterCommit(idle, () => undefined)).rejects.toBeInstanceOf(NoTransactionError);
     await idle.release();
-    await expect(jobs.performAfterCommit({} as never, () => undefined)).rejects.toBeInstanceOf(TypeError);
-    await expect(jobs.performAfterCommit(null as never, () => undefined)).rejects.toBeInstanceOf(TypeError);
+    await expect(jobs.performAfterCommit({} as never, () => undefined)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(jobs.performAfterCommit(null as never, () => undefined)).rejects.toBeInstanceOf(InvalidArgumentError);
     const queryRunner = await begin();
-    await expect(jobs.performAfterCommit(queryRunner, 'not a function' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(jobs.performAfterCommit(queryRunner, 'not a function' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     await queryRunner.rollbackTransaction();
     await queryRunner.release();
     expect(jobs.stats()).toMatchObject({ queued: 0, running: 0 });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidOptionError, JobCancelledError, JobTimeoutError, ShuttingDownError, TimedQueryTimeoutError, type AsyncJobService, type IsolationLevel } from 'nestjs-asyncjob';
+import { InvalidArgumentError, InvalidOptionError, JobCancelledError, JobTimeoutError, ShuttingDownError, TimedQueryTimeoutError, type AsyncJobService, type IsolationLevel } from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 import { DATABASES, SERVER_DATABASES, useDatabase, type DatabaseFixture } from './databases.js';
 
@@ -144,7 +144,7 @@ describe('timedQuery', () => {
     await expect(jobs.timedQuery(query, { initialDelay: -5 })).rejects.toThrow(/"timedQuery.initialDelay"/);
     await expect(jobs.timedQuery(query, { throwOnTimeout: 'yes' as never })).rejects.toThrow(/"timedQuery.throwOnTimeout"/);
     await expect(jobs.timedQuery(query, { retry: 3 } as never)).rejects.toThrow(/"timedQuery.retry"/);
-    await expect(jobs.timedQuery('SELECT 1' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(jobs.timedQuery('SELECT 1' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });
 
