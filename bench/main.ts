@@ -42,7 +42,7 @@ function parseOptions(argv: readonly string[]): Options {
   return {
     profile,
     only: value('only')?.split(',').filter(Boolean) ?? [],
-    // Smoke figures must not overwrite the full run's, which the README quotes.
+    // Smoke figures must not overwrite the full run's, which docs/performance.md quotes.
     out: resolve(value('out') ?? (profile.name === 'smoke' ? 'dist/bench/results-smoke.json' : 'bench/results.json')),
     strict: argv.includes('--strict'),
     ...(cpuProfileDir ? { cpuProfileDir: resolve(cpuProfileDir) } : {}),

@@ -77,7 +77,7 @@ function scenarioSection(heading: ScenarioHeading, results: readonly CaseResult[
   ];
 }
 
-/** The markdown printed on stdout and quoted in the README's Performance section. */
+/** The markdown printed on stdout and quoted in docs/performance.md. */
 export function renderReport(report: Report): string {
   const { machine } = report;
   return [
