@@ -1,35 +1,10 @@
-import type { Type } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { BullMqTransport } from './bullmq/bullmq-transport.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
 import type { BackoffOptions, JobOptions } from './interfaces/job-options.interface.js';
-import type { JobTransactionOptions } from './interfaces/job-transaction-options.interface.js';
-import type { ProgressTracker } from './progress/progress-tracker.interface.js';
+import { isJobTransport } from './transport/job-transport.interface.js';
+import type { ResolvedModuleOptions } from './async-job-options.types.js';
+import type { ResolvedJobOptions } from './resolved-job-options.types.js';
 import { resolveDataSourceOption, resolveTransactionOption } from './typeorm/typeorm-options.js';
-
-/** Job options with every default filled in. */
-export interface ResolvedJobOptions {
-  readonly timeout?: number;
-  readonly attempts: number;
-  readonly backoff: Required<BackoffOptions>;
-  /** Absent: a transaction at the default isolation level, when there is a DataSource. */
-  readonly transaction?: false | JobTransactionOptions;
-}
-
-/** Module options, validated, with every default filled in. */
-export interface ResolvedModuleOptions {
-  readonly concurrency: number;
-  readonly tracker?: ProgressTracker | Type<ProgressTracker> | undefined;
-  readonly retention: number;
-  readonly maxRetained: number;
-  readonly maxQueued: number;
-  readonly shutdownTimeout: number;
-  readonly paused: boolean;
-  readonly defaultJobOptions: ResolvedJobOptions;
-  readonly dataSource?: DataSource | undefined;
-  readonly transport?: BullMqTransport;
-}
 
 const MODULE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof AsyncJobModuleOptions>([
   'concurrency',
@@ -63,7 +38,7 @@ export function resolveModuleOptions(options: AsyncJobModuleOptions | undefined)
     );
   }
   if (raw.paused !== undefined && typeof raw.paused !== 'boolean') throw new InvalidOptionError('paused', raw.paused, 'a boolean');
-  if (raw.transport !== undefined && !(raw.transport instanceof BullMqTransport)) {
+  if (raw.transport !== undefined && !isJobTransport(raw.transport)) {
     throw new InvalidOptionError('transport', raw.transport, 'a BullMqTransport (new BullMqTransport({ connection }))');
   }
   return {
@@ -106,11 +81,6 @@ export function resolveJobOptions(options: JobOptions | undefined, base: Resolve
   const resolved: ResolvedJobOptions = timeout === undefined ? { attempts, backoff } : { timeout, attempts, backoff };
   const transaction = resolveTransactionOption(`${prefix}transaction`, options.transaction, base.transaction);
   return transaction === undefined ? resolved : { ...resolved, transaction };
-}
-
-/** Delay before retry number `retry` (1 for the first retry). */
-export function backoffDelay(backoff: Required<BackoffOptions>, retry: number): number {
-  return Math.min(backoff.maxDelay, backoff.delay * backoff.factor ** (retry - 1));
 }
 
 function rejectUnknown(options: object, known: ReadonlySet<string>, prefix: string): void {

@@ -1,19 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { ResolvedJobOptions } from './async-job-options.resolver.js';
 import { DuplicateJobNameError } from './errors/duplicate-job-name.error.js';
 import { JobNotRegisteredError } from './errors/job-not-registered.error.js';
-
-/** A discovered `@AsyncJob` method, bound to its provider instance through {@link JobDefinition.run}. */
-export interface JobDefinition {
-  readonly name: string;
-  readonly type: abstract new (...args: never[]) => unknown;
-  readonly methodName: string;
-  readonly options: ResolvedJobOptions;
-  /** Calls the method on its instance (looked up at each call), made once per definition rather than per job. */
-  readonly run: (...args: never[]) => unknown;
-  /** The method declares a result that is not a promise (see declaresSynchronousResult): it runs without AsyncLocalStorage. */
-  readonly synchronous: boolean;
-}
+import type { JobDefinition } from './job-definition.types.js';
 
 /**
  * The application's named jobs, filled at bootstrap by the explorer. A name

@@ -2,11 +2,15 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Observable, filter, firstValueFrom, take, throwError, timeout as rxTimeout } from 'rxjs';
 import { PROGRESS_TRACKER } from './async-job.constants.js';
 import { RESOLVED_OPTIONS } from './async-job.internal-constants.js';
-import { backoffDelay, resolveJobOptions, type ResolvedJobOptions, type ResolvedModuleOptions } from './async-job-options.resolver.js';
-import { JobRegistry, type JobDefinition } from './async-job.registry.js';
-import type { BullMqTransport } from './bullmq/bullmq-transport.js';
-import { refuseStartExtras, splitStartOptions, type StartExtras } from './bullmq/start-extras.js';
-import type { DeliveredJob, DeliveryOutcome, TransportHost } from './bullmq/transport-host.interface.js';
+import { resolveJobOptions } from './async-job-options.resolver.js';
+import type { ResolvedModuleOptions } from './async-job-options.types.js';
+import type { ResolvedJobOptions } from './resolved-job-options.types.js';
+import { JobRegistry } from './async-job.registry.js';
+import type { JobDefinition } from './job-definition.types.js';
+import type { JobTransport } from './transport/job-transport.interface.js';
+import { refuseStartExtras, splitStartOptions, type StartExtras } from './transport/start-extras.js';
+import type { DeliveredJob, DeliveryOutcome, TransportHost } from './transport/transport-host.interface.js';
+import { backoffDelay } from './utils/backoff.js';
 import { JobEventBus } from './events/job-event-bus.js';
 import { JobFollower } from './events/job-follower.js';
 import { INVALID_ARGUMENT } from './async-job.messages.js';
@@ -43,7 +47,8 @@ import { isJsonScalar, parseJson, toJson } from './utils/json.js';
 import { ActiveJobs } from './worker/active-jobs.js';
 import type { JobGate } from './worker/job-gate.js';
 import { JobRecord } from './worker/job-record.js';
-import { JobRunner, type AttemptOutcome } from './worker/job-runner.js';
+import type { AttemptOutcome } from './worker/attempt.types.js';
+import { JobRunner } from './worker/job-runner.js';
 import { JobWorker } from './worker/job-worker.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -92,7 +97,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    */
   private readonly ownTracker?: MemoryProgressTracker | undefined;
   /** Where named jobs go instead of the local worker (BullMQ); see `transport` in the module options. */
-  private readonly transport?: BullMqTransport | undefined;
+  private readonly transport?: JobTransport | undefined;
   /**
    * Named jobs that finished here and that BullMQ has not yet recorded as
    * finished: until it has, this process answers for them (its job hash
@@ -553,7 +558,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * is added only once the caller's transaction commits, and until then the
    * tracker holds it as queued.
    */
-  private startRemote(transport: BullMqTransport, definition: JobDefinition, options: StartOptions, args: readonly unknown[], gate?: JobGate): Promise<string> {
+  private startRemote(transport: JobTransport, definition: JobDefinition, options: StartOptions, args: readonly unknown[], gate?: JobGate): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     // Checked here, at the call, not on another machine later.
     if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${definition.name}"`);
@@ -564,7 +569,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** {@link startRemote} with options, a caller-chosen id, a gate or an observer of `events$`. */
   private async startRemoteWith(
-    transport: BullMqTransport,
+    transport: JobTransport,
     definition: JobDefinition,
     options: StartOptions,
     args: readonly unknown[],
@@ -631,7 +636,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** {@link cancel} of a job that does not run in this process, through the transport. */
-  private async cancelRemote(transport: BullMqTransport, id: string): Promise<boolean> {
+  private async cancelRemote(transport: JobTransport, id: string): Promise<boolean> {
     const status = await this.getStatus(id);
     if (status && isFinal(status)) return false;
     const outcome = await transport.cancel(id, status?.name);

@@ -1,17 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { ConnectionOptions, Job, JobsOptions, KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
-import { backoffDelay, type ResolvedJobOptions } from '../async-job-options.resolver.js';
-import type { JobDefinition } from '../async-job.registry.js';
+import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import type { JobDefinition } from '../job-definition.types.js';
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import { loadIORedis } from '../progress/redis/load-ioredis.js';
 import { closeQuietly } from '../progress/redis/redis-connection.js';
-import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
+import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
+import type { RemoteCancel } from '../transport/job-transport.interface.js';
+import type { StartExtras } from '../transport/start-extras.js';
+import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
+import { backoffDelay } from '../utils/backoff.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { toJobError } from '../utils/job-error.js';
 import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
@@ -19,8 +23,6 @@ import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
 import { holdsSecret, newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
 import { QueueEventFeed } from './queue-event-feed.js';
-import type { StartExtras } from './start-extras.js';
-import type { DeliveryOutcome, TransportHost } from './transport-host.interface.js';
 
 /**
  * What a BullMQ job of ours carries: the method's arguments, and its
@@ -103,8 +105,6 @@ const ERROR_LOG_INTERVAL = 10_000;
 /** A running job's progress reaches BullMQ at most this often (ms); the latest value wins. */
 const PROGRESS_INTERVAL = 100;
 
-/** What `cancel` did on the queue's side. */
-export type RemoteCancel = 'removed' | 'signalled' | 'absent';
 
 /**
  * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
@@ -129,6 +129,8 @@ export type RemoteCancel = 'removed' | 'signalled' | 'absent';
  *
  * @publicApi
  */
+// It is a JobTransport too (test/unit/transport-contract.spec.ts checks it): that contract's members are
+// internal, stripped from the published declarations, so the class cannot name it here.
 export class BullMqTransport implements AsyncJobTransport {
   /** The main queue's name. */
   readonly queueName: string;

@@ -5,7 +5,7 @@ import { NoTransactionError } from '../errors/no-transaction.error.js';
 import type { IsolationLevel } from '../interfaces/job-transaction-options.interface.js';
 import type { AttemptResource } from '../worker/attempt-scope.js';
 import type { JobContext } from '../worker/job-context.js';
-import type { AttemptOutcome } from '../worker/job-runner.js';
+import type { AttemptOutcome } from '../worker/attempt.types.js';
 import { QueryGuard } from './query-guard.js';
 import type { SharedConnectionLock } from './shared-connection-lock.js';
 

@@ -1,5 +1,5 @@
 import type { JobContext } from './job-context.js';
-import type { AttemptOutcome } from './job-runner.js';
+import type { AttemptOutcome } from './attempt.types.js';
 
 /**
  * Something that lives exactly as long as one attempt of a job and may change

@@ -1,5 +1,5 @@
 import type { RunningJob } from '../interfaces/running-job.interface.js';
-import type { AttemptOutcome } from './job-runner.js';
+import type { AttemptHandle, AttemptOutcome } from './attempt.types.js';
 import type { JobRecord } from './job-record.js';
 
 /** Shared by every attempt that ends synchronously, which needs no promise of its own. */
@@ -10,7 +10,7 @@ const SETTLED: Promise<unknown> = Promise.resolve();
  * The `AbortController` is made only when someone asks for the signal, so a
  * job that never looks at it costs none.
  */
-export class JobContext implements RunningJob {
+export class JobContext implements RunningJob, AttemptHandle {
   private controller?: AbortController;
   private abortReason?: Error;
   private settled = false;

@@ -3,8 +3,8 @@ import { isFinal } from '../utils/is-final.js';
 import { parseJson } from '../utils/json.js';
 import type { ActiveJob } from './active-jobs.js';
 import type { BacklogNode } from './backlog.js';
-import type { JobContext } from './job-context.js';
-import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
+import type { AttemptHandle } from './attempt.types.js';
+import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 
 /**
  * The worker's own, mutable record of a job that is active in this process.
@@ -27,7 +27,7 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
   result?: unknown;
   error?: JobError;
   /** Set while an attempt runs. */
-  context?: JobContext | undefined;
+  context?: AttemptHandle | undefined;
   retryTimer?: NodeJS.Timeout | undefined;
   /** Set once, before the record is shared; a delivered job keeps the time it was first queued. */
   enqueuedAt = Date.now();

@@ -2,11 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { JobTimeoutError } from '../errors/job-timeout.error.js';
 import { isThenable } from '../utils/is-thenable.js';
 import type { AttemptScope } from './attempt-scope.js';
+import type { AttemptOutcome } from './attempt.types.js';
 import { JobContext } from './job-context.js';
 import type { JobRecord } from './job-record.js';
 
-/** How one attempt ended. */
-export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * One store for every runner of the process. On Node 20 an enabled

@@ -1,5 +1,5 @@
-import type { ResolvedJobOptions } from '../async-job-options.resolver.js';
-import type { JobDefinition } from '../async-job.registry.js';
+import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import type { JobDefinition } from '../job-definition.types.js';
 
 /** One attempt of a named job, delivered by the queue to this process. */
 export interface DeliveredJob {

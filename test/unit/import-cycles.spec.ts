@@ -1,0 +1,90 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const LIB = fileURLToPath(new URL('../../lib/', import.meta.url));
+/** Relative imports and re-exports, type-only ones included: a type cycle still ties the files' designs together. */
+const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]/gm;
+
+function libFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return libFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Each lib file's relative imports, as lib-relative paths of .ts files. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of libFiles(LIB)) {
+    const source = readFileSync(file, 'utf8');
+    const targets = [...source.matchAll(IMPORT)].map((match) => relative(LIB, resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts'))));
+    graph.set(relative(LIB, file), [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** Every cycle, once each, as the files on it (Tarjan's strongly connected components of more than one file, or a file importing itself). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== node);
+    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+describe('lib/ imports', () => {
+  it('form no cycle, type-only imports included', () => {
+    const graph = importGraph();
+    expect(graph.size).toBeGreaterThan(50);
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('engines are leaves: nothing outside lib/bullmq imports it, and only the entry points and BullMQ import the Redis tracker', () => {
+    const graph = importGraph();
+    const importers = (target: (file: string) => boolean) =>
+      [...graph].filter(([, targets]) => targets.some(target)).map(([file]) => file);
+    expect(importers((file) => file.startsWith('bullmq/')).filter((file) => !file.startsWith('bullmq/'))).toEqual([]);
+    const redisTracker = (file: string) => file === 'progress/redis-progress-tracker.ts' || file.startsWith('progress/redis/');
+    expect(importers(redisTracker).filter((file) => !redisTracker(file)).sort()).toEqual(['bullmq/bullmq-transport.ts', 'redis/index.ts']);
+  });
+
+  it('the finder sees a cycle when there is one', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    expect(cycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  });
+});
