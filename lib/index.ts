@@ -6,6 +6,7 @@ export {
 } from './async-job.module-definition.js';
 export { AsyncJobService } from './async-job.service.js';
 export { PROGRESS_TRACKER } from './async-job.constants.js';
+export { isJobId } from './utils/job-id.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';
 export * from './interfaces/index.js';

@@ -1,4 +1,5 @@
 import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
+import { NUMBERED_JOB_ID } from '../utils/job-id.js';
 import { randomPool, takeRandom16 } from '../utils/random-pool.js';
 
 /**
@@ -11,10 +12,6 @@ import { randomPool, takeRandom16 } from '../utils/random-pool.js';
  * data: an id whose secret is not the job's finds nothing.
  */
 
-/** 16 random bytes (as many as a random UUID's) in base64url. */
-const SECRET_LENGTH = 22;
-
-const NUMBERED = new RegExp(`^${JOB_ID_PREFIX}(\\d+)_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
 
 /** A queue job's number in BullMQ and the secret its data must hold. */
 export interface NumberedId {
@@ -40,6 +37,6 @@ export function holdsSecret(data: unknown, numbered: NumberedId | undefined): bo
 
 /** The parts of an id made by {@link numberedId}; `undefined` for any other id (one BullMQ holds as it is). */
 export function parseNumberedId(id: string): NumberedId | undefined {
-  const match = NUMBERED.exec(id);
+  const match = NUMBERED_JOB_ID.exec(id);
   return match ? { queueJobId: match[1]!, secret: match[2]! } : undefined;
 }

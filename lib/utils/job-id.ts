@@ -30,3 +30,24 @@ export function newJobId(): string {
   // latin1Slice is what toString('latin1') calls, without its argument checks; Node's typings leave it out.
   return (text as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, text.length);
 }
+
+/** Length of a numbered id's secret: 16 random bytes (as many as a random UUID's) in base64url. */
+export const SECRET_LENGTH = 22;
+
+/** `asyncjob_<number>_<secret>`: a named job that BullMQ numbered (see bullmq/queue-job-id.ts). */
+export const NUMBERED_JOB_ID = new RegExp(`^${JOB_ID_PREFIX}(\\d+)_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
+
+const JOB_ID = new RegExp(`^${JOB_ID_PREFIX}(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\\d+_[A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
+
+/**
+ * Whether `value` has the shape of a job id the module makes: `asyncjob_`
+ * and a random UUID, or `asyncjob_<number>_<secret>` for a named job that
+ * BullMQ numbered. For checking ids that come from outside (a URL, a
+ * message) before using them. A `jobId` the caller chose (`startWith({
+ * jobId })`) is the caller's to check.
+ *
+ * @publicApi
+ */
+export function isJobId(value: unknown): value is string {
+  return typeof value === 'string' && JOB_ID.test(value);
+}

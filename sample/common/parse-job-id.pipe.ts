@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
-import { isJobId } from './job-id.js';
+import { isJobId } from 'nestjs-asyncjob';
 
 /**
  * Rejects a malformed job id with a 400 before it reaches the service, so a

@@ -1,7 +1,6 @@
 import { BadRequestException, Controller, type MessageEvent, NotFoundException, Param, Query, Sse } from '@nestjs/common';
-import { AsyncJobService } from 'nestjs-asyncjob';
+import { AsyncJobService, isJobId } from 'nestjs-asyncjob';
 import type { Observable } from 'rxjs';
-import { isJobId } from '../common/job-id.js';
 import { ParseJobIdPipe } from '../common/parse-job-id.pipe.js';
 import { JobFeedService } from './job-feed.service.js';
 

@@ -21,14 +21,19 @@ export class MediaJobsService {
     @InjectRepository(MediaJob) private readonly mediaJobs: Repository<MediaJob>,
   ) {}
 
-  /** Starts processing a media item; 404 when it does not exist. */
+  /**
+   * Starts processing a media item; 404 when it does not exist. The job's row
+   * and the job are one unit: the job enters the queue only once the
+   * transaction that saves its row commits, and never if it rolls back.
+   */
   async start(mediaId: string): Promise<JobView> {
     const item = await this.media.get(mediaId);
-    // One typed call: 'process' and its argument are checked against MediaProcessor.process.
-    const id = await this.jobs.start(MediaProcessor, 'process', item.id);
-    const row = await this.mediaJobs.save(
-      this.mediaJobs.create({ jobId: id, mediaId: item.id, mediaName: item.name, createdAt: this.nextCreatedAt() }),
-    );
+    const [id, row] = await this.mediaJobs.manager.transaction(async (manager) => {
+      // One typed call: 'process' and its argument are checked against MediaProcessor.process.
+      const jobId = await this.jobs.startAfterCommit(manager, MediaProcessor, 'process', item.id);
+      const saved = await manager.save(MediaJob, { jobId, mediaId: item.id, mediaName: item.name, createdAt: this.nextCreatedAt() });
+      return [jobId, saved] as const;
+    });
     return toJobView(id, row, await this.jobs.getStatus(id));
   }
 
