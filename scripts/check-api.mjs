@@ -77,6 +77,8 @@ for (const { entryPoint, config } of entries) {
   const [reportConfig] = config.reportConfigs;
   const report = join(config.reportFolder, reportConfig.fileName);
   const thisRun = join(config.reportTempFolder, reportConfig.fileName);
+  const reportExisted = existsSync(report);
+  let difference = '';
   const result = Extractor.invoke(config, {
     compilerState,
     localBuild: update,
@@ -85,7 +87,10 @@ for (const { entryPoint, config } of entries) {
       if (reportMessages.has(message.messageId)) {
         message.handled = true;
       } else if (message.messageId === 'console-api-report-diff') {
+        // Printed below, after the entry point's name; not a warning of its own.
+        difference = message.text;
         message.logLevel = ExtractorLogLevel.Info;
+        message.handled = true;
       }
     },
   });
@@ -100,8 +105,10 @@ for (const { entryPoint, config } of entries) {
     changed.push(entryPoint);
     console.log(
       update
-        ? `${entryPoint}: ${rel(report)} updated${forgottenNote}`
-        : `${entryPoint}: the public API differs from ${rel(report)} (this build's report: ${rel(thisRun)}; the difference is above)${forgottenNote}`,
+        ? `${entryPoint}: ${rel(report)} ${reportExisted ? 'updated' : 'written (new: add it to git)'}${forgottenNote}`
+        : reportExisted
+          ? `${entryPoint}: the public API differs from ${rel(report)} (this build's report: ${rel(thisRun)})${forgottenNote}\n${difference}`
+          : `${entryPoint}: ${rel(report)} is missing (this build's report: ${rel(thisRun)})${forgottenNote}`,
     );
   } else {
     console.log(`${entryPoint}: ${rel(report)} is up to date${forgottenNote}`);
@@ -117,7 +124,7 @@ if (update) {
   console.log(`\n${changed.length > 0 ? `Updated the report of ${changed.join(', ')}: review and commit etc/.` : 'Every report is up to date.'} (${seconds} s)`);
 } else if (changed.length > 0) {
   console.error(
-    `\nThe public API of ${changed.join(', ')} differs from its committed report in etc/.` +
+    `\nThe public API differs from the committed report in etc/ for: ${changed.join(', ')}.` +
       '\nIf the change is intended, run `npm run api:update` and commit the updated etc/*.api.md.',
   );
   process.exit(1);
