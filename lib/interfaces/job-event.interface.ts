@@ -1,7 +1,14 @@
 import type { JobError, JobProgress } from './job-status.interface.js';
 
-interface JobEventBase {
+/**
+ * What every {@link JobEvent} carries: which job, and when.
+ *
+ * @publicApi
+ */
+export interface JobEventBase {
+  /** The job's id. */
   readonly id: string;
+  /** The job's name. */
   readonly name: string;
   /** Epoch milliseconds. */
   readonly at: number;

@@ -17,6 +17,7 @@ import type {
   JobEntityManager,
   JobQueryRunner,
   JobEvent,
+  JobEventBase,
   JobEventType,
   JobOptions,
   JobState,
@@ -89,6 +90,7 @@ describe('public types describe the API', () => {
   it('state, event and error types name the same values as the API', () => {
     expectTypeOf<Exclude<JobState, FinalJobState>>().toEqualTypeOf<'queued' | 'running'>();
     expectTypeOf<JobEvent['type']>().toEqualTypeOf<JobEventType>();
+    expectTypeOf<JobEvent>().toExtend<JobEventBase>();
     expectTypeOf<NoTransactionError['reason']>().toEqualTypeOf<NoTransactionReason>();
   });
 });
