@@ -31,7 +31,8 @@ async function report(args: readonly string[]): Promise<ChildReport> {
   });
   if (variantName === undefined) {
     const measured: Record<string, MetricResult[]> = {};
-    for (const benchCase of cases) measured[benchCase.id] = await alternate({ ...benchCase, measure: (variant) => measureHere(benchCase, variant) });
+    for (const benchCase of cases)
+      measured[benchCase.id] = await alternate({ ...benchCase, measure: (variant) => measureHere(benchCase, variant) });
     return { kind: 'cases', cases: measured };
   }
   const [benchCase] = cases;

@@ -68,7 +68,8 @@ function machineInfo(): MachineInfo {
 /** Runs `child.js` with `args` in a fresh process and returns its report. */
 async function runChild(options: Options, args: readonly string[], profileName: string): Promise<ChildReport> {
   const execArgv = ['--expose-gc', '--max-old-space-size=8192', '--enable-source-maps'];
-  if (options.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`);
+  if (options.cpuProfileDir)
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`);
   const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), [options.profile.name, ...args], {
     execArgv,
     // The child's own output goes to stderr: stdout carries only the report.
@@ -104,7 +105,11 @@ async function measureApart(options: Options, scenario: Scenario, benchCase: Ben
 
 /** One process for all `cases` of a scenario, variants alternating inside it. */
 async function measureTogether(options: Options, scenario: Scenario, cases: readonly BenchCase[]): Promise<Measured[]> {
-  const report = await runChild(options, [String(scenario.number), cases.map((benchCase) => benchCase.id).join(',')], `s${scenario.number}`);
+  const report = await runChild(
+    options,
+    [String(scenario.number), cases.map((benchCase) => benchCase.id).join(',')],
+    `s${scenario.number}`,
+  );
   if (report.kind !== 'cases') throw new Error('child.js reported one run instead of whole cases');
   return cases.map((benchCase) => caseResult(scenario, benchCase, report.cases[benchCase.id] ?? []));
 }
@@ -141,7 +146,17 @@ async function main(): Promise<void> {
       const reason = benchCase.unavailable?.();
       if (reason === undefined) runnable.push(benchCase);
       else {
-        results.push({ scenario: scenario.number, id: benchCase.id, title: benchCase.title, notes: [], status: 'not run', reason, rounds: 0, metrics: [], seconds: 0 });
+        results.push({
+          scenario: scenario.number,
+          id: benchCase.id,
+          title: benchCase.title,
+          notes: [],
+          status: 'not run',
+          reason,
+          rounds: 0,
+          metrics: [],
+          seconds: 0,
+        });
         process.stderr.write(`    scenario ${scenario.number}, ${benchCase.id}: not run: ${reason}\n`);
       }
     }
@@ -150,12 +165,21 @@ async function main(): Promise<void> {
       await record(`scenario ${scenario.number}: ${scenario.title}`, () => measureTogether(options, scenario, runnable));
     } else {
       for (const benchCase of runnable) {
-        await record(`scenario ${scenario.number}, ${benchCase.id}: ${benchCase.title}`, async () => [await measureApart(options, scenario, benchCase)]);
+        await record(`scenario ${scenario.number}, ${benchCase.id}: ${benchCase.title}`, async () => [
+          await measureApart(options, scenario, benchCase),
+        ]);
       }
     }
   }
   const targets = evaluateTargets(buildTargets(options.profile), results);
-  const report = { machine, profile: options.profile, scenarios: SCENARIOS.map(({ number, title }) => ({ number, title })), results, targets, failures };
+  const report = {
+    machine,
+    profile: options.profile,
+    scenarios: SCENARIOS.map(({ number, title }) => ({ number, title })),
+    results,
+    targets,
+    failures,
+  };
   process.stdout.write(renderReport(report));
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);

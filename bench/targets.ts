@@ -11,7 +11,14 @@ import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
 import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
 import { COMMANDS_PER_UPDATES, REDIS_CASE_ID, trackedJobName } from './scenarios/redis-tracker.scenario.js';
 import { burstCaseId, PER_JOB, steadyCaseId } from './scenarios/throughput.scenario.js';
-import { IDLE_CASE_ID, INSERT_CASE_ID, PER_INSERT_JOB, CONNECTIONS_TAKEN, PLAIN_QUERY_RUNNER, OURS_WITH_DATA_SOURCE } from './scenarios/typeorm.scenario.js';
+import {
+  IDLE_CASE_ID,
+  INSERT_CASE_ID,
+  PER_INSERT_JOB,
+  CONNECTIONS_TAKEN,
+  PLAIN_QUERY_RUNNER,
+  OURS_WITH_DATA_SOURCE,
+} from './scenarios/typeorm.scenario.js';
 
 interface Point {
   readonly scenario: number;
@@ -22,7 +29,9 @@ interface Point {
 
 /** The measurement at `point`, or why there is none. */
 function measurementAt(results: readonly CaseResult[], point: Point): Measurement | string {
-  return findMeasurement(results, point.scenario, point.caseId, point.metric, point.variant) ?? absence(results, point.scenario, point.caseId);
+  return (
+    findMeasurement(results, point.scenario, point.caseId, point.metric, point.variant) ?? absence(results, point.scenario, point.caseId)
+  );
 }
 
 /**
@@ -63,7 +72,10 @@ function figureTarget(
       const medians = `${formatFigure(first!.median)} / ${formatFigure(second.median)} ${unit}`.trim();
       const paired = sameCase(points[0], points[1]!) ? pairedRatio(first!, second) : undefined;
       if (paired !== undefined) {
-        return { measured: `${formatFigure(paired)}× round by round (medians ${medians}: ${formatFigure(first!.median / second.median)}×)`, met: test(paired) };
+        return {
+          measured: `${formatFigure(paired)}× round by round (medians ${medians}: ${formatFigure(first!.median / second.median)}×)`,
+          met: test(paired),
+        };
       }
       const value = first!.median / second.median;
       return { measured: `${formatFigure(value)}× (${medians})`, met: test(value) };
@@ -78,7 +90,13 @@ function throughputTargets(profile: Profile): Target[] {
   const at = (caseId: string, variant: string): Point => ({ scenario: 1, caseId, metric: PER_JOB.key, variant });
   return concurrencies.flatMap((c) => [
     ...[steadyCaseId(c), ...bursts.map((size) => burstCaseId(c, size))].map((caseId) =>
-      figureTarget(1, `concurrency ${c}, ${caseId.replace(/^c\d+-/, '')}: no slower than p-queue (ours / p-queue ≤ 1.0)`, [at(caseId, OURS.name), at(caseId, pQueue.name)], (r) => r <= 1, 'µs'),
+      figureTarget(
+        1,
+        `concurrency ${c}, ${caseId.replace(/^c\d+-/, '')}: no slower than p-queue (ours / p-queue ≤ 1.0)`,
+        [at(caseId, OURS.name), at(caseId, pQueue.name)],
+        (r) => r <= 1,
+        'µs',
+      ),
     ),
     figureTarget(
       1,
@@ -104,8 +122,20 @@ export function buildTargets(profile: Profile): Target[] {
   const late = (profile.memory.completed - profile.memory.checkpoint).toLocaleString('en-US');
   return [
     ...throughputTargets(profile),
-    figureTarget(2, 'p99 start latency under 1 ms at light load', [{ scenario: 2, caseId: LATENCY_CASE_ID, metric: P99.key, variant: OURS.name }], (v) => v < 1000, 'µs'),
-    figureTarget(3, '≤ 1 KB heap per queued job', [{ scenario: 3, caseId: QUEUED_CASE_ID, metric: BYTES_PER_QUEUED.key, variant: OURS.name }], (v) => v <= 1024, 'bytes'),
+    figureTarget(
+      2,
+      'p99 start latency under 1 ms at light load',
+      [{ scenario: 2, caseId: LATENCY_CASE_ID, metric: P99.key, variant: OURS.name }],
+      (v) => v < 1000,
+      'µs',
+    ),
+    figureTarget(
+      3,
+      '≤ 1 KB heap per queued job',
+      [{ scenario: 3, caseId: QUEUED_CASE_ID, metric: BYTES_PER_QUEUED.key, variant: OURS.name }],
+      (v) => v <= 1024,
+      'bytes',
+    ),
     ...[OURS, OURS_NO_RETENTION].map((kind) =>
       figureTarget(
         3,

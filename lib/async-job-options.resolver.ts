@@ -86,7 +86,11 @@ export function resolveJobOptions(options: JobOptions | undefined, base: Resolve
 function rejectUnknown(options: object, known: ReadonlySet<string>, prefix: string): void {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) {
-      throw new InvalidOptionError(`${prefix}${key}`, (options as Record<string, unknown>)[key], `one of the known options (${[...known].join(', ')})`);
+      throw new InvalidOptionError(
+        `${prefix}${key}`,
+        (options as Record<string, unknown>)[key],
+        `one of the known options (${[...known].join(', ')})`,
+      );
     }
   }
 }
@@ -124,5 +128,7 @@ function atLeastOne(name: string, value: unknown): number {
 function isTrackerLike(value: unknown): boolean {
   const tracker: unknown = typeof value === 'function' ? (value as { prototype?: unknown }).prototype : value;
   if (typeof tracker !== 'object' || tracker === null) return false;
-  return ['track', 'remove', 'setProgress', 'getProgress'].every((method) => typeof (tracker as Record<string, unknown>)[method] === 'function');
+  return ['track', 'remove', 'setProgress', 'getProgress'].every(
+    (method) => typeof (tracker as Record<string, unknown>)[method] === 'function',
+  );
 }

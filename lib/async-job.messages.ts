@@ -5,7 +5,8 @@ import { describeValue } from './utils/describe-value.js';
 export const INVALID_OPTION = (option: string, expected: string, value: unknown): string =>
   `Invalid AsyncJob option "${option}": expected ${expected}, got ${describeValue(value)}`;
 
-export const INVALID_ARGUMENT = (call: string, expected: string, value: unknown): string => `${call} expects ${expected}, got ${describeValue(value)}`;
+export const INVALID_ARGUMENT = (call: string, expected: string, value: unknown): string =>
+  `${call} expects ${expected}, got ${describeValue(value)}`;
 
 export const NOT_JSON = (what: string, reason: string): string => `${what} must be JSON-serialisable: ${reason}`;
 
@@ -20,7 +21,8 @@ export const QUEUE_FULL = (maxQueued: number): string =>
 export const NOT_IN_JOB = (call: string): string =>
   `${call} can only be called inside a running job (from the function given to perform, or an @AsyncJob method)`;
 
-export const JOB_NOT_FOUND = (jobId: string): string => `No job with id ${JSON.stringify(jobId)} is known (never created, or its status has expired)`;
+export const JOB_NOT_FOUND = (jobId: string): string =>
+  `No job with id ${JSON.stringify(jobId)} is known (never created, or its status has expired)`;
 
 export const METHOD_NOT_REGISTERED = (className: string, methodName: string): string =>
   `${className}.${methodName} is not a registered @AsyncJob: decorate the method with @AsyncJob() ` +

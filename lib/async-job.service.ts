@@ -132,7 +132,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       : undefined;
     this.runner = new JobRunner(this.transactions);
     this.transport = options.transport;
-    const feeds = [isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? tracker : undefined, this.transport?.feed].filter((feed) => feed !== undefined);
+    const feeds = [isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? tracker : undefined, this.transport?.feed].filter(
+      (feed) => feed !== undefined,
+    );
     this.follower = new JobFollower(
       {
         activeRecord: (id) => this.records.get(id),
@@ -180,12 +182,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * {@link start} with per-call options over the decorator's. With the BullMQ
    * transport also `delay`, `priority` and `jobId` (deduplication).
    */
-  startWith<T, K extends JobMethodName<T>>(
-    options: StartOptions,
-    type: Type<T>,
-    method: K,
-    ...args: JobMethodArgs<T, K>
-  ): Promise<string> {
+  startWith<T, K extends JobMethodName<T>>(options: StartOptions, type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
     return this.startGated(options, type, method, args);
   }
 
@@ -221,7 +218,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** {@link start} an `@AsyncJob` method once the transaction of `trx` commits, as {@link performAfterCommit} does. */
-  startAfterCommit<T, K extends JobMethodName<T>>(trx: TransactionHandle, type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
+  startAfterCommit<T, K extends JobMethodName<T>>(
+    trx: TransactionHandle,
+    type: Type<T>,
+    method: K,
+    ...args: JobMethodArgs<T, K>
+  ): Promise<string> {
     return this.startAfterCommitWith(trx, {}, type, method, ...args);
   }
 
@@ -298,7 +300,11 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const context = this.runner.current();
     if (!context) throw new NotInJobError('setProgress');
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-      throw new InvalidArgumentError('setProgress value', value, INVALID_ARGUMENT('setProgress', 'its value to be a finite integer', value));
+      throw new InvalidArgumentError(
+        'setProgress value',
+        value,
+        INVALID_ARGUMENT('setProgress', 'its value to be a finite integer', value),
+      );
     }
     const json = data === undefined || data === null ? null : toJson(data, 'setProgress data');
     // A timed-out or cancelled job may go on running; its reports no longer count.
@@ -315,7 +321,10 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.transport.reportProgress(record.id, record.attempts, value, json === null ? null : data);
       return RESOLVED;
     }
-    return this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ?? RESOLVED;
+    return (
+      this.trackerCalls.call('setProgress', record.id, () => this.tracker.setProgress(record.id, value, json === null ? null : data)) ??
+      RESOLVED
+    );
   }
 
   /**
@@ -520,10 +529,19 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** Not `async`: with a synchronous tracker the id is known at once, and the only promise made is the one returned. */
-  private performGated<A extends unknown[]>(options: PerformOptions, fn: (...args: A) => unknown, args: A, gate?: JobGate): Promise<string> {
+  private performGated<A extends unknown[]>(
+    options: PerformOptions,
+    fn: (...args: A) => unknown,
+    args: A,
+    gate?: JobGate,
+  ): Promise<string> {
     try {
       if (typeof fn !== 'function') {
-        throw new InvalidArgumentError('AsyncJobService.perform fn', fn, INVALID_ARGUMENT('AsyncJobService.perform', 'a function to run', fn));
+        throw new InvalidArgumentError(
+          'AsyncJobService.perform fn',
+          fn,
+          INVALID_ARGUMENT('AsyncJobService.perform', 'a function to run', fn),
+        );
       }
       const plain = options === NO_OPTIONS;
       if (!plain && typeof options === 'object' && options !== null) refuseStartExtras(options);
@@ -558,7 +576,13 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * is added only once the caller's transaction commits, and until then the
    * tracker holds it as queued.
    */
-  private startRemote(transport: JobTransport, definition: JobDefinition, options: StartOptions, args: readonly unknown[], gate?: JobGate): Promise<string> {
+  private startRemote(
+    transport: JobTransport,
+    definition: JobDefinition,
+    options: StartOptions,
+    args: readonly unknown[],
+    gate?: JobGate,
+  ): Promise<string> {
     if (!this.accepting) throw new ShuttingDownError();
     // Checked here, at the call, not on another machine later.
     if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${definition.name}"`);
@@ -642,7 +666,14 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const outcome = await transport.cancel(id, status?.name);
     if (outcome === 'absent') return false;
     if (outcome === 'removed') {
-      const base: JobStatus = status ?? { id, name: 'unknown', state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: Date.now() };
+      const base: JobStatus = status ?? {
+        id,
+        name: 'unknown',
+        state: 'queued',
+        progress: { value: -1, data: null },
+        attempts: 0,
+        enqueuedAt: Date.now(),
+      };
       await this.dropRemote(base, 'cancelled', new JobCancelledError(id, 'cancelled'));
       return true;
     }
@@ -712,7 +743,15 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       this.handBack(record);
       if (this.bus.isFollowed(record.id)) {
         const delay = backoffDelay(record.options.backoff, record.attempts);
-        this.bus.publish({ type: 'retrying', id: record.id, name: record.name, at: Date.now(), attempt: record.attempts + 1, delay, error: toJobError(outcome.error) });
+        this.bus.publish({
+          type: 'retrying',
+          id: record.id,
+          name: record.name,
+          at: Date.now(),
+          attempt: record.attempts + 1,
+          delay,
+          error: toJobError(outcome.error),
+        });
       }
       return { kind: 'retry', error: outcome.error };
     }
@@ -786,7 +825,12 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     // Shutdown may have interrupted it while the tracker was answering.
     if (record.is('queued')) {
       if (this.bus.isFollowed(record.id)) this.bus.publish({ type: 'queued', id: record.id, name, at: record.enqueuedAt });
-      if (gate) gate.attach(record.id, () => this.enqueueGated(record), (reason) => this.dropGated(record, reason));
+      if (gate)
+        gate.attach(
+          record.id,
+          () => this.enqueueGated(record),
+          (reason) => this.dropGated(record, reason),
+        );
       else this.worker.enqueue(record);
     } else {
       gate?.abandon();
@@ -984,6 +1028,10 @@ function sameProgress(a: JobProgress, b: JobProgress): boolean {
 
 function assertJobId(id: unknown, method: string): asserts id is string {
   if (typeof id !== 'string') {
-    throw new InvalidArgumentError(`AsyncJobService.${method} id`, id, INVALID_ARGUMENT(`AsyncJobService.${method}`, 'a job id string', id));
+    throw new InvalidArgumentError(
+      `AsyncJobService.${method} id`,
+      id,
+      INVALID_ARGUMENT(`AsyncJobService.${method}`, 'a job id string', id),
+    );
   }
 }

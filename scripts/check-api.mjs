@@ -44,7 +44,9 @@ const entries = configFiles.map((configFile) => {
   const config = ExtractorConfig.loadFileAndPrepare(configFile);
   const entryPoint = entryPointsByTypes.get(config.mainEntryPointFilePath);
   if (!entryPoint) {
-    throw new Error(`${rel(configFile)}: ${rel(config.mainEntryPointFilePath)} is not the "types" of an entry point in package.json "exports"`);
+    throw new Error(
+      `${rel(configFile)}: ${rel(config.mainEntryPointFilePath)} is not the "types" of an entry point in package.json "exports"`,
+    );
   }
   if (!existsSync(config.mainEntryPointFilePath)) {
     throw new Error(`${rel(config.mainEntryPointFilePath)} is missing: build first (npm run build), or use npm run api:check / api:update`);
@@ -53,7 +55,9 @@ const entries = configFiles.map((configFile) => {
 });
 const uncovered = [...entryPointsByTypes].filter(([types]) => !entries.some((entry) => entry.config.mainEntryPointFilePath === types));
 if (uncovered.length > 0) {
-  throw new Error(`no API Extractor config for ${uncovered.map(([, entryPoint]) => entryPoint).join(', ')}: add etc/api-extractor.<subpath>.json (see etc/api-extractor.redis.json)`);
+  throw new Error(
+    `no API Extractor config for ${uncovered.map(([, entryPoint]) => entryPoint).join(', ')}: add etc/api-extractor.<subpath>.json (see etc/api-extractor.redis.json)`,
+  );
 }
 
 const started = Date.now();
@@ -95,7 +99,9 @@ for (const { entryPoint, config } of entries) {
     },
   });
   // Types its public signatures use that it does not export: listed in the report, named here.
-  const forgotten = [...new Set(Array.from(readFileSync(thisRun, 'utf8').matchAll(/\(ae-forgotten-export\) The symbol "([^"]+)"/g), (match) => match[1]))];
+  const forgotten = [
+    ...new Set(Array.from(readFileSync(thisRun, 'utf8').matchAll(/\(ae-forgotten-export\) The symbol "([^"]+)"/g), (match) => match[1])),
+  ];
   const forgottenNote = forgotten.length > 0 ? `; forgotten exports (ae-forgotten-export, in the report): ${forgotten.join(', ')}` : '';
   if (result.errorCount > 0) {
     failed.push(entryPoint);
@@ -121,7 +127,9 @@ if (failed.length > 0) {
   process.exit(1);
 }
 if (update) {
-  console.log(`\n${changed.length > 0 ? `Updated the report of ${changed.join(', ')}: review and commit etc/.` : 'Every report is up to date.'} (${seconds} s)`);
+  console.log(
+    `\n${changed.length > 0 ? `Updated the report of ${changed.join(', ')}: review and commit etc/.` : 'Every report is up to date.'} (${seconds} s)`,
+  );
 } else if (changed.length > 0) {
   console.error(
     `\nThe public API differs from the committed report in etc/ for: ${changed.join(', ')}.` +

@@ -17,7 +17,11 @@ function run(command, args) {
 
 /** npm's JSON report of `npm <args> --json`: the lifecycle scripts print before it. */
 function npmJson(args) {
-  const stdout = execFileSync('npm', [...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const stdout = execFileSync('npm', [...args, '--json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout.slice(stdout.search(/^[[{]/m)));
 }
 
@@ -42,7 +46,9 @@ try {
   const missing = packedFiles.filter((file) => !publishedFiles.includes(file));
   const extra = publishedFiles.filter((file) => !packedFiles.includes(file));
   if (missing.length > 0 || extra.length > 0) {
-    throw new Error(`npm publish --dry-run would publish other files than npm pack packed: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`);
+    throw new Error(
+      `npm publish --dry-run would publish other files than npm pack packed: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`,
+    );
   }
   console.log(`\nnpm publish --dry-run: the same ${publishedFiles.length} files as the tarball`);
 } finally {

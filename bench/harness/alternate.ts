@@ -40,7 +40,13 @@ export async function alternate<V extends Variant>(plan: AlternationPlan<V>): Pr
     ...metric,
     measurements: plan.variants.map((variant) => {
       const values = samples.get(variant.name)!.get(metric.key)!;
-      return { variant: variant.name, role: variant.role, samples: values, ...summarise(values), ...(variant.note ? { note: variant.note } : {}) };
+      return {
+        variant: variant.name,
+        role: variant.role,
+        samples: values,
+        ...summarise(values),
+        ...(variant.note ? { note: variant.note } : {}),
+      };
     }),
   }));
 }

@@ -47,7 +47,8 @@ function metricRows(result: CaseResult, metric: MetricResult, first: boolean): s
     row([
       first && i === 0 ? result.title : '',
       i === 0 ? `${metric.label} (${metric.unit})` : '',
-      (measurement.role === 'ours' ? `**${measurement.variant}**` : measurement.variant) + (measurement.note ? ` (${measurement.note})` : ''),
+      (measurement.role === 'ours' ? `**${measurement.variant}**` : measurement.variant) +
+        (measurement.note ? ` (${measurement.note})` : ''),
       formatFigure(measurement.median),
       `${formatFigure(measurement.min)} – ${formatFigure(measurement.max)}`,
       ratio(metric, ours, measurement),
@@ -88,7 +89,7 @@ export function renderReport(report: Report): string {
     '',
     'Every figure is the median over the rounds, min – max beside it; variants alternate round by round, ' +
       (report.profile.isolation === 'variant'
-        ? 'each run in a fresh process (no variant inherits another\'s heap, JIT state or async hooks). '
+        ? "each run in a fresh process (no variant inherits another's heap, JIT state or async hooks). "
         : 'all runs of a scenario in one process (smoke run: figures only show that nothing rotted). ') +
       '"ours ÷ this" divides the (first) **nestjs-asyncjob** median by that baseline\'s: below 1 the library needs less ' +
       'time, memory or commands; for "/s" figures above 1 means it does more.',

@@ -29,6 +29,9 @@ export class AsyncJobQueue implements JobQueue {
 }
 
 /** The library with `options` (concurrency aside), named `name` in the tables. */
-export function asyncJob(name: string, options: AsyncJobModuleOptions = {}): QueueKind & { open(concurrency: number): Promise<AsyncJobQueue> } {
+export function asyncJob(
+  name: string,
+  options: AsyncJobModuleOptions = {},
+): QueueKind & { open(concurrency: number): Promise<AsyncJobQueue> } {
   return { name, role: 'ours', open: (concurrency) => AsyncJobQueue.open({ ...options, concurrency }) };
 }

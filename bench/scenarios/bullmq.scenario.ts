@@ -12,7 +12,12 @@ import { BullMqTransport } from '../../lib/bullmq/index.js';
 
 export const BULLMQ_CASE_ID = 'bullmq-jobs';
 export const BULLMQ_CONCURRENCY = 8;
-export const JOBS_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'jobs per second, first add to last completion', unit: '/s', better: 'higher' };
+export const JOBS_PER_SECOND: MetricSpec = {
+  key: 'perSecond',
+  label: 'jobs per second, first add to last completion',
+  unit: '/s',
+  better: 'higher',
+};
 export const OURS_BULLMQ = `${OURS.name}, BullMQ transport (start per job)`;
 export const RAW_BULLMQ = 'raw BullMQ (Queue.addBulk + Worker)';
 
@@ -85,7 +90,10 @@ function raw(name: string): BullVariant {
     open: async (port, queueName) => {
       const connection = { host: '127.0.0.1', port };
       const queue = new Queue(queueName, { connection, defaultJobOptions: { removeOnComplete: { age: 3600, count: 1000 } } });
-      const worker = new Worker(queueName, async (job) => work((job.data as { i: number }).i), { connection, concurrency: BULLMQ_CONCURRENCY });
+      const worker = new Worker(queueName, async (job) => work((job.data as { i: number }).i), {
+        connection,
+        concurrency: BULLMQ_CONCURRENCY,
+      });
       await worker.waitUntilReady();
       return {
         run: async (jobs) => {

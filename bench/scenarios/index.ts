@@ -6,4 +6,11 @@ import { redisTrackerScenario } from './redis-tracker.scenario.js';
 import { throughputScenario } from './throughput.scenario.js';
 import { typeormScenario } from './typeorm.scenario.js';
 
-export const SCENARIOS: readonly Scenario[] = [throughputScenario, latencyScenario, memoryScenario, redisTrackerScenario, typeormScenario, bullmqScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  throughputScenario,
+  latencyScenario,
+  memoryScenario,
+  redisTrackerScenario,
+  typeormScenario,
+  bullmqScenario,
+];

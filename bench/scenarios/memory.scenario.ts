@@ -19,7 +19,13 @@ export const OURS_NO_RETENTION = asyncJob('nestjs-asyncjob, retention 0', { rete
 export const BYTES_PER_QUEUED: MetricSpec = { key: 'bytesPerJob', label: 'heap per queued job', unit: 'bytes', better: 'lower' };
 export const HEAP_BEFORE: MetricSpec = { key: 'before', label: 'heap before', unit: 'MiB', better: 'lower', compare: false };
 export const HEAP_AFTER: MetricSpec = { key: 'after', label: 'heap after all jobs', unit: 'MiB', better: 'lower', compare: false };
-export const GROWTH_EARLY: MetricSpec = { key: 'growthEarly', label: 'growth over the first jobs', unit: 'MiB', better: 'lower', compare: false };
+export const GROWTH_EARLY: MetricSpec = {
+  key: 'growthEarly',
+  label: 'growth over the first jobs',
+  unit: 'MiB',
+  better: 'lower',
+  compare: false,
+};
 export const GROWTH_LATE: MetricSpec = { key: 'growthLate', label: 'growth over the rest', unit: 'MiB', better: 'lower', compare: false };
 
 /** Heap per job waiting behind a job that holds the only slot (measured after full GCs). */

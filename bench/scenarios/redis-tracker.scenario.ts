@@ -12,7 +12,12 @@ import { RedisProgressTracker } from '../../lib/redis/index.js';
 export const REDIS_CASE_ID = 'progress-updates';
 const KEY_LIFETIME_SECONDS = 3600;
 
-export const PER_UPDATE_ACCEPTED: MetricSpec = { key: 'accepted', label: 'per update, until the call returns', unit: 'µs', better: 'lower' };
+export const PER_UPDATE_ACCEPTED: MetricSpec = {
+  key: 'accepted',
+  label: 'per update, until the call returns',
+  unit: 'µs',
+  better: 'lower',
+};
 export const UPDATES_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'updates accepted per second', unit: '/s', better: 'higher' };
 export const PER_UPDATE_WRITTEN: MetricSpec = { key: 'written', label: 'per update, until all are written', unit: 'µs', better: 'lower' };
 export const COMMANDS_PER_UPDATES: MetricSpec = { key: 'commands', label: 'Redis commands, whole job', unit: 'commands', better: 'lower' };

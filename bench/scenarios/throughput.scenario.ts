@@ -12,7 +12,6 @@ export const PER_JOB: MetricSpec = { key: 'perJob', label: 'submit → finished,
 /** CPU time per job: less disturbed than wall time by other processes of a shared machine. */
 export const CPU_PER_JOB: MetricSpec = { key: 'cpuPerJob', label: 'CPU time per job', unit: 'µs', better: 'lower' };
 
-
 export function steadyCaseId(concurrency: number): string {
   return `c${concurrency}-steady`;
 }
@@ -87,18 +86,22 @@ function throughputCase(profile: Profile, concurrency: number, shape: FeedShape)
     rounds: shape.total > 100_000 ? profile.rounds.large : profile.rounds.normal,
     metrics: [PER_JOB, CPU_PER_JOB],
     notes: shape.cold
-      ? ['No warm-up: each run is the first burst of a fresh process, so V8 has optimised nothing yet (the other cases measure after a warm-up).']
-      : sampled
       ? [
-          `The bare Subject+mergeMap shifts its backlog like an array, O(backlog) a job: a full burst takes minutes. Its figure is estimated: ` +
-            `all jobs pushed, the first ${quadraticSample.toLocaleString('en-US')} timed at the full backlog, per-job cost = push + ½ × that rate ` +
-            `(the shift cost falls linearly as the backlog drains).`,
+          'No warm-up: each run is the first burst of a fresh process, so V8 has optimised nothing yet (the other cases measure after a warm-up).',
         ]
-      : [],
+      : sampled
+        ? [
+            `The bare Subject+mergeMap shifts its backlog like an array, O(backlog) a job: a full burst takes minutes. Its figure is estimated: ` +
+              `all jobs pushed, the first ${quadraticSample.toLocaleString('en-US')} timed at the full backlog, per-job cost = push + ½ × that rate ` +
+              `(the shift cost falls linearly as the backlog drains).`,
+          ]
+        : [],
     variants: [OURS, pQueue, rxjs],
     ...(shape.cold ? {} : { warmup: (kind: QueueKind) => warmUp(kind, concurrency, shape, warmup) }),
     measure: (kind) =>
-      kind === rxjs && sampled ? timeSampledBurst(kind, concurrency, shape.total, quadraticSample) : timeFeed(kind, concurrency, shape.total, shape.chunk),
+      kind === rxjs && sampled
+        ? timeSampledBurst(kind, concurrency, shape.total, quadraticSample)
+        : timeFeed(kind, concurrency, shape.total, shape.chunk),
   });
 }
 
@@ -110,11 +113,24 @@ export const throughputScenario: Scenario = {
     const count = (n: number): string => n.toLocaleString('en-US');
     return concurrencies.flatMap((concurrency) =>
       [
-        { id: steadyCaseId(concurrency), title: `steady feed, ${count(steadyTotal)} jobs in chunks of ${count(chunk)}`, total: steadyTotal, chunk },
+        {
+          id: steadyCaseId(concurrency),
+          title: `steady feed, ${count(steadyTotal)} jobs in chunks of ${count(chunk)}`,
+          total: steadyTotal,
+          chunk,
+        },
         ...bursts.map((size) => ({ id: burstCaseId(concurrency, size), title: `one burst of ${count(size)}`, total: size, chunk: size })),
         ...(coldBurst === undefined
           ? []
-          : [{ id: coldBurstCaseId(concurrency, coldBurst), title: `one burst of ${count(coldBurst)}, cold (first jobs of a fresh process)`, total: coldBurst, chunk: coldBurst, cold: true }]),
+          : [
+              {
+                id: coldBurstCaseId(concurrency, coldBurst),
+                title: `one burst of ${count(coldBurst)}, cold (first jobs of a fresh process)`,
+                total: coldBurst,
+                chunk: coldBurst,
+                cold: true,
+              },
+            ]),
       ].map((shape) => throughputCase(profile, concurrency, shape)),
     );
   },

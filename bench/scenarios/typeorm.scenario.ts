@@ -20,7 +20,13 @@ const OURS_WITHOUT_DATA_SOURCE = `${OURS.name}, no DataSource`;
 export const PER_INSERT_JOB: MetricSpec = { key: 'perJob', label: 'insert in its own transaction, per job', unit: 'µs', better: 'lower' };
 export const JOBS_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'jobs per second', unit: '/s', better: 'higher' };
 export const PER_IDLE_JOB: MetricSpec = { key: 'perJob', label: 'trivial job, per job', unit: 'µs', better: 'lower' };
-export const CONNECTIONS_TAKEN: MetricSpec = { key: 'connections', label: 'pool connections checked out by the jobs', unit: 'connections', better: 'lower', compare: false };
+export const CONNECTIONS_TAKEN: MetricSpec = {
+  key: 'connections',
+  label: 'pool connections checked out by the jobs',
+  unit: 'connections',
+  better: 'lower',
+  compare: false,
+};
 
 /** How the library gives a job its transaction: found at run time (see findPerJobTransaction). */
 interface PerJobTransaction {
@@ -137,7 +143,8 @@ async function measureOnDatabase(loop: JobLoop, count: number, inserts: boolean)
     const rowsBefore = await db.rowCount();
     const figures = await loop.run(db, count);
     const inserted = (await db.rowCount()) - rowsBefore;
-    if (inserted !== (inserts ? count : 0)) throw new Error(`${loop.name}: ${count} jobs left ${inserted} rows, expected ${inserts ? count : 0}`);
+    if (inserted !== (inserts ? count : 0))
+      throw new Error(`${loop.name}: ${count} jobs left ${inserted} rows, expected ${inserts ? count : 0}`);
     return figures;
   } finally {
     await db.close();

@@ -105,7 +105,6 @@ const ERROR_LOG_INTERVAL = 10_000;
 /** A running job's progress reaches BullMQ at most this often (ms); the latest value wins. */
 const PROGRESS_INTERVAL = 100;
 
-
 /**
  * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
  * through BullMQ on Redis, so they survive restarts and spread over every
@@ -188,7 +187,8 @@ export class BullMqTransport implements AsyncJobTransport {
     this.connection = options.connection;
     this.queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
     this.prefix = nonEmpty('prefix', options.prefix ?? 'bull');
-    if (options.worker !== undefined && typeof options.worker !== 'boolean') throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
+    if (options.worker !== undefined && typeof options.worker !== 'boolean')
+      throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
     this.runsJobs = options.worker ?? true;
     this.concurrency = options.concurrency === undefined ? undefined : integer('concurrency', options.concurrency, 1);
     this.lockDuration = integer('lockDuration', options.lockDuration ?? 30_000, 100);
@@ -199,10 +199,14 @@ export class BullMqTransport implements AsyncJobTransport {
     this.removeOnFail = removal('removeOnFail', options.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
     this.main = { queueName: this.queueName, concurrency: this.concurrency };
     const jobs: unknown = options.jobs ?? {};
-    if (typeof jobs !== 'object' || jobs === null) throw new InvalidOptionError('BullMqTransport.jobs', jobs, 'an object of job name to { concurrency }');
+    if (typeof jobs !== 'object' || jobs === null)
+      throw new InvalidOptionError('BullMqTransport.jobs', jobs, 'an object of job name to { concurrency }');
     for (const [name, settings] of Object.entries(jobs as Record<string, unknown>)) {
       const concurrency = (settings as { concurrency?: unknown } | null)?.concurrency;
-      this.dedicated.set(name, { queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`), concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1) });
+      this.dedicated.set(name, {
+        queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`),
+        concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1),
+      });
     }
     this.feed = new QueueEventFeed({
       queueNames: this.lanes().map((lane) => lane.queueName),
@@ -226,7 +230,11 @@ export class BullMqTransport implements AsyncJobTransport {
       return new RedisProgressTracker(db ? { url: connection, keyPrefix } : { url: connection, db: 0, keyPrefix });
     }
     if (isClient(connection)) {
-      return new RedisProgressTracker({ client: connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 }), closeClient: true, keyPrefix });
+      return new RedisProgressTracker({
+        client: connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 }),
+        closeClient: true,
+        keyPrefix,
+      });
     }
     const { keyPrefix: _ignored, ...redisOptions } = connection;
     return new RedisProgressTracker({ redisOptions, db: connection.db ?? 0, keyPrefix });
@@ -234,7 +242,12 @@ export class BullMqTransport implements AsyncJobTransport {
 
   /** Binds the transport to its module's service and opens the queues. @internal */
   attach(host: TransportHost, moduleConcurrency: number): void {
-    if (this.host) throw new InvalidOptionError('transport', this, 'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)');
+    if (this.host)
+      throw new InvalidOptionError(
+        'transport',
+        this,
+        'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)',
+      );
     this.host = host;
     this.bull = loadBullMq();
     const { Queue } = this.bull;
@@ -270,7 +283,10 @@ export class BullMqTransport implements AsyncJobTransport {
         // The worker applies these as jobs finish: each job's own options stay smaller (see docs/performance.md).
         ...(this.removeOnComplete === undefined ? {} : { removeOnComplete: this.removeOnComplete }),
         ...(this.removeOnFail === undefined ? {} : { removeOnFail: this.removeOnFail }),
-        settings: { backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { name: string; data: unknown }) => this.retryDelay(job, attemptsMade) },
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { name: string; data: unknown }) =>
+            this.retryDelay(job, attemptsMade),
+        },
       });
       worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
       // BullMQ has recorded how the job ended: from now on its job hash answers for it.
@@ -418,9 +434,13 @@ export class BullMqTransport implements AsyncJobTransport {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (subscriber) await closeQuietly(subscriber);
-    await Promise.all(this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))));
+    await Promise.all(
+      this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))),
+    );
     this.progress.stop();
-    await Promise.all(this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))));
+    await Promise.all(
+      this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))),
+    );
     const control = this.control;
     this.control = undefined;
     if (control) await closeQuietly(control);
@@ -503,9 +523,7 @@ export class BullMqTransport implements AsyncJobTransport {
   }
 
   private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
-    await Promise.all(
-      [...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)),
-    );
+    await Promise.all([...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)));
   }
 
   /**
@@ -569,7 +587,9 @@ export class BullMqTransport implements AsyncJobTransport {
     const now = Date.now();
     if (now - this.lastErrorLog < ERROR_LOG_INTERVAL) return;
     this.lastErrorLog = now;
-    this.logger.error(`BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`);
+    this.logger.error(
+      `BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`,
+    );
   }
 }
 
@@ -588,7 +608,10 @@ async function addChunk(queue: Queue, chunk: PendingAdd[]): Promise<void> {
       entries.map((entry, i) => {
         const { settle } = chunk[i]!;
         if (entry.opts.jobId === undefined) return settle(Promise.reject(error));
-        return queue.add(entry.name, entry.data, entry.opts).then((one) => settle(idOf(one)), (retryError: unknown) => settle(Promise.reject(retryError)));
+        return queue.add(entry.name, entry.data, entry.opts).then(
+          (one) => settle(idOf(one)),
+          (retryError: unknown) => settle(Promise.reject(retryError)),
+        );
       }),
     );
     return;
@@ -655,7 +678,8 @@ function removal(name: string, value: unknown, fallback: BullMqRetention): KeepJ
   if (value === undefined) return removal(name, { ...fallback }, fallback);
   if (typeof value === 'boolean') return value ? { count: 0 } : undefined;
   if (typeof value === 'number') return { count: integer(name, value, 0) };
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a boolean, a count, or { age, count }');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a boolean, a count, or { age, count }');
   const { age, count } = value as BullMqRetention;
   if (age !== undefined) {
     const seconds = integer(`${name}.age`, age, 0);

@@ -12,7 +12,6 @@ import { randomPool, takeRandom16 } from '../utils/random-pool.js';
  * data: an id whose secret is not the job's finds nothing.
  */
 
-
 /** A queue job's number in BullMQ and the secret its data must hold. */
 export interface NumberedId {
   readonly queueJobId: string;

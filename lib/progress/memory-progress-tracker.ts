@@ -74,7 +74,14 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
       return;
     }
     const { progress, ...fields } = status;
-    this[RETAIN_FINISHED]({ ...fields, progressValue: progress.value, progressJson: progress.data === null || progress.data === undefined ? null : JSON.stringify(progress.data) }, retention);
+    this[RETAIN_FINISHED](
+      {
+        ...fields,
+        progressValue: progress.value,
+        progressJson: progress.data === null || progress.data === undefined ? null : JSON.stringify(progress.data),
+      },
+      retention,
+    );
   }
 
   /**

@@ -129,10 +129,12 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     this.coalescer.take(id);
     this.unsaved.delete(id);
     this.settled.delete(id);
-    return this.writes.write('track', (batch) => batch.set(this.keys.progress(id), NOT_STARTED, this.ttl)).catch((error: unknown) => {
-      this.active.delete(id);
-      throw error;
-    });
+    return this.writes
+      .write('track', (batch) => batch.set(this.keys.progress(id), NOT_STARTED, this.ttl))
+      .catch((error: unknown) => {
+        this.active.delete(id);
+        throw error;
+      });
   }
 
   remove(id: string): Promise<void> {
@@ -140,10 +142,12 @@ export class RedisProgressTracker implements ProgressTracker, JobStatusStore, Jo
     this.coalescer.take(id);
     // Deleted with the final status (or remembered for replay with it).
     if (this.settled.delete(id)) return RESOLVED;
-    return this.writes.write('remove', (batch) => batch.del(this.keys.progress(id))).catch((error: unknown) => {
-      if (error instanceof TrackerUnavailableError) this.remember(id, { removeProgress: true });
-      throw error;
-    });
+    return this.writes
+      .write('remove', (batch) => batch.del(this.keys.progress(id)))
+      .catch((error: unknown) => {
+        if (error instanceof TrackerUnavailableError) this.remember(id, { removeProgress: true });
+        throw error;
+      });
   }
 
   /**
@@ -353,7 +357,11 @@ function decodeProgress(json: string, key: string, store: string): JobProgress {
   }
   if (Array.isArray(parsed) && typeof parsed[0] === 'number') return { value: parsed[0], data: (parsed[1] as unknown) ?? null };
   if (typeof parsed === 'number') return { value: parsed, data: null };
-  throw new TrackerUnavailableError(store, 'getProgress', `key ${key} does not hold progress as a JSON [value, data] array: ${describeValue(json)}`);
+  throw new TrackerUnavailableError(
+    store,
+    'getProgress',
+    `key ${key} does not hold progress as a JSON [value, data] array: ${describeValue(json)}`,
+  );
 }
 
 /** At least a second: keys are renewed every third of it, which must stay well above timer jitter. */

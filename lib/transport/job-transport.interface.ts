@@ -27,7 +27,13 @@ export interface JobTransport extends AsyncJobTransport {
   /** Starts taking jobs (worker role), once every `@AsyncJob` is registered. */
   startWorkers(): Promise<void>;
   /** Queues a named job; resolves to its id once the engine holds it. */
-  add(job: Pick<JobDefinition, 'name' | 'options'>, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string>;
+  add(
+    job: Pick<JobDefinition, 'name' | 'options'>,
+    id: string | undefined,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extra: StartExtras,
+  ): Promise<string>;
   /** Whether the engine still holds job `id` of that name (a caller-chosen id is then a duplicate). */
   has(name: string, id: string): Promise<boolean>;
   /** The status the engine records for job `id`; `null` when it holds none. */
@@ -45,5 +51,11 @@ export interface JobTransport extends AsyncJobTransport {
 /** Whether `value` is an engine's transport (the module option is checked at bootstrap). */
 export function isJobTransport(value: unknown): value is JobTransport {
   const transport = value as Partial<JobTransport> | null;
-  return typeof transport === 'object' && transport !== null && typeof transport.runsJobs === 'boolean' && typeof transport.attach === 'function' && typeof transport.add === 'function';
+  return (
+    typeof transport === 'object' &&
+    transport !== null &&
+    typeof transport.runsJobs === 'boolean' &&
+    typeof transport.attach === 'function' &&
+    typeof transport.add === 'function'
+  );
 }

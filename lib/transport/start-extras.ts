@@ -20,7 +20,10 @@ const LOWEST_PRIORITY = 2_097_152;
  * transport, any of them is an {@link InvalidOptionError}: a feature silently
  * ignored would surprise more than a refusal.
  */
-export function splitStartOptions(options: StartOptions, distributed: boolean): { extras: StartExtras; rest: Omit<StartOptions, keyof StartExtras> } {
+export function splitStartOptions(
+  options: StartOptions,
+  distributed: boolean,
+): { extras: StartExtras; rest: Omit<StartOptions, keyof StartExtras> } {
   const { delay, priority, jobId, ...rest } = options;
   if (!distributed) {
     for (const name of START_EXTRA_NAMES) {
@@ -32,7 +35,8 @@ export function splitStartOptions(options: StartOptions, distributed: boolean): 
   }
   const extras: { delay?: number; priority?: number; jobId?: string } = {};
   if (delay !== undefined) {
-    if (typeof delay !== 'number' || !Number.isSafeInteger(delay) || delay < 0) throw new InvalidOptionError('delay', delay, 'an integer number of ms >= 0');
+    if (typeof delay !== 'number' || !Number.isSafeInteger(delay) || delay < 0)
+      throw new InvalidOptionError('delay', delay, 'an integer number of ms >= 0');
     extras.delay = delay;
   }
   if (priority !== undefined) {
@@ -43,7 +47,11 @@ export function splitStartOptions(options: StartOptions, distributed: boolean): 
   }
   if (jobId !== undefined) {
     if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId) || jobId.startsWith(JOB_ID_PREFIX)) {
-      throw new InvalidOptionError('jobId', jobId, `a non-empty string without ":", not a number and not starting with "${JOB_ID_PREFIX}" (the ids BullMQ and the library make)`);
+      throw new InvalidOptionError(
+        'jobId',
+        jobId,
+        `a non-empty string without ":", not a number and not starting with "${JOB_ID_PREFIX}" (the ids BullMQ and the library make)`,
+      );
     }
     extras.jobId = jobId;
   }

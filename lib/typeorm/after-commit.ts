@@ -8,7 +8,6 @@ import { NoTransactionError } from '../errors/no-transaction.error.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { TransactionEvents } from './transaction-events.js';
 
-
 const logger = new Logger('AsyncJob');
 const watched = new WeakMap<QueryRunner, RunnerWatch>();
 
@@ -34,7 +33,11 @@ export function afterCommitGate(trx: TransactionHandle, call: string): JobGate {
 }
 
 function notATransactionHandle(trx: unknown, call: string): InvalidArgumentError {
-  return new InvalidArgumentError(`AsyncJobService.${call} trx`, trx, INVALID_ARGUMENT(`AsyncJobService.${call}`, 'a QueryRunner or an EntityManager', trx));
+  return new InvalidArgumentError(
+    `AsyncJobService.${call} trx`,
+    trx,
+    INVALID_ARGUMENT(`AsyncJobService.${call}`, 'a QueryRunner or an EntityManager', trx),
+  );
 }
 
 function queryRunnerOf(trx: unknown, call: string): QueryRunner {
@@ -103,7 +106,9 @@ class RunnerWatch {
         if (depth === 0) gate.decide();
         else gate.depth = Math.min(gate.depth, depth);
       } else if (gate.depth > depth) {
-        drops.push(gate.decide(new RolledBack(depth === 0 ? 'its transaction rolled back' : 'the savepoint it was enqueued in rolled back')));
+        drops.push(
+          gate.decide(new RolledBack(depth === 0 ? 'its transaction rolled back' : 'the savepoint it was enqueued in rolled back')),
+        );
       }
     }
     return drops.length > 0 ? Promise.all(drops) : undefined;

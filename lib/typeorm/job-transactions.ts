@@ -51,10 +51,14 @@ export class JobTransactions implements AttemptScope, JobTransactionHost {
     const readCommitted = supported.includes('READ COMMITTED') ? 'READ COMMITTED' : undefined;
     this.fallbackEffective = configured ?? readCommitted;
     // Where READ COMMITTED is the server's own default, naming it costs a round trip per job for nothing.
-    this.fallback = configured === undefined && !DEFAULTS_TO_READ_COMMITTED.has(String(dataSource.options.type)) ? readCommitted : undefined;
+    this.fallback =
+      configured === undefined && !DEFAULTS_TO_READ_COMMITTED.has(String(dataSource.options.type)) ? readCommitted : undefined;
     // TypeORM's SQLite drivers hand every caller the same QueryRunner on the same connection.
     const shared = dataSource.driver.createQueryRunner('master');
-    this.lock = shared === dataSource.driver.createQueryRunner('master') ? new SharedConnectionLock(shared, TransactionEvents.of(dataSource)) : undefined;
+    this.lock =
+      shared === dataSource.driver.createQueryRunner('master')
+        ? new SharedConnectionLock(shared, TransactionEvents.of(dataSource))
+        : undefined;
   }
 
   open(context: JobContext): JobTransaction | undefined {
@@ -91,7 +95,11 @@ export class JobTransactions implements AttemptScope, JobTransactionHost {
 }
 
 /** The running job's QueryRunner, or the reason there is none. */
-export function jobQueryRunner(transactions: JobTransactions | undefined, context: JobContext | undefined, call: string): Promise<QueryRunner> {
+export function jobQueryRunner(
+  transactions: JobTransactions | undefined,
+  context: JobContext | undefined,
+  call: string,
+): Promise<QueryRunner> {
   if (!transactions) return Promise.reject(new NoTransactionError('no-data-source', call));
   return transactions.queryRunner(context, call);
 }

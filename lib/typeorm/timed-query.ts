@@ -32,7 +32,11 @@ export async function timedQuery<T>(
   signals: readonly (AbortSignal | undefined)[],
 ): Promise<NonNullable<T> | null> {
   if (typeof query !== 'function') {
-    throw new InvalidArgumentError('AsyncJobService.timedQuery query', query, INVALID_ARGUMENT('AsyncJobService.timedQuery', 'a function that runs the query', query));
+    throw new InvalidArgumentError(
+      'AsyncJobService.timedQuery query',
+      query,
+      INVALID_ARGUMENT('AsyncJobService.timedQuery', 'a function that runs the query', query),
+    );
   }
   const { retries, interval, initialDelay, throwOnTimeout, signal } = resolveTimedQueryOptions(options);
   const stops = signal ? [...signals, signal] : signals;
@@ -57,7 +61,11 @@ function resolveTimedQueryOptions(options: TimedQueryOptions | undefined): Resol
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('timedQuery options', options, 'an object');
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) {
-      throw new InvalidOptionError(`timedQuery.${key}`, (options as Record<string, unknown>)[key], `one of ${[...OPTION_NAMES].join(', ')}`);
+      throw new InvalidOptionError(
+        `timedQuery.${key}`,
+        (options as Record<string, unknown>)[key],
+        `one of ${[...OPTION_NAMES].join(', ')}`,
+      );
     }
   }
   const { retries = 10, interval = 6000, initialDelay = 1000, throwOnTimeout = false, signal } = options;

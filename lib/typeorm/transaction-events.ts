@@ -90,5 +90,8 @@ export class TransactionEvents {
 }
 
 function logFailure(error: unknown): void {
-  logger.error(`A transaction listener failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? error.stack : undefined);
+  logger.error(
+    `A transaction listener failed: ${error instanceof Error ? error.message : String(error)}`,
+    error instanceof Error ? error.stack : undefined,
+  );
 }

@@ -50,7 +50,8 @@ export function resolveTransactionOption(
     throw new InvalidOptionError(name, value, 'false, or an object such as { isolation: "READ COMMITTED" }');
   }
   for (const key of Object.keys(value)) {
-    if (key !== 'isolation') throw new InvalidOptionError(`${name}.${key}`, (value as Record<string, unknown>)[key], 'one of the known options (isolation)');
+    if (key !== 'isolation')
+      throw new InvalidOptionError(`${name}.${key}`, (value as Record<string, unknown>)[key], 'one of the known options (isolation)');
   }
   const { isolation } = value as { isolation?: unknown };
   if (isolation === undefined) return base === false || base === undefined ? {} : base;

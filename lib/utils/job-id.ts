@@ -37,7 +37,9 @@ export const SECRET_LENGTH = 22;
 /** `asyncjob_<number>_<secret>`: a named job that BullMQ numbered (see bullmq/queue-job-id.ts). */
 export const NUMBERED_JOB_ID = new RegExp(`^${JOB_ID_PREFIX}(\\d+)_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
 
-const JOB_ID = new RegExp(`^${JOB_ID_PREFIX}(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\\d+_[A-Za-z0-9_-]{${SECRET_LENGTH}})$`);
+const JOB_ID = new RegExp(
+  `^${JOB_ID_PREFIX}(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\\d+_[A-Za-z0-9_-]{${SECRET_LENGTH}})$`,
+);
 
 /**
  * Whether `value` has the shape of a job id the module makes: `asyncjob_`

@@ -6,7 +6,6 @@ import type { AttemptOutcome } from './attempt.types.js';
 import { JobContext } from './job-context.js';
 import type { JobRecord } from './job-record.js';
 
-
 /**
  * One store for every runner of the process. On Node 20 an enabled
  * AsyncLocalStorage runs a hook on every promise the process makes, its own

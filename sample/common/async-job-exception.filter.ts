@@ -31,4 +31,3 @@ export class AsyncJobExceptionFilter implements ExceptionFilter<AsyncJobError> {
     httpAdapter.reply(response, { statusCode: status, error: error.name, code: error.code, message: error.message }, status);
   }
 }
-

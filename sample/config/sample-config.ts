@@ -2,8 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 
 /** Where the sample keeps its rows: a SQLite file (the default) or PostgreSQL. */
 export type SampleDatabaseConfig =
-  | { readonly type: 'sqlite'; readonly path: string }
-  | { readonly type: 'postgres'; readonly url: string; readonly schema?: string };
+  { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'postgres'; readonly url: string; readonly schema?: string };
 
 /** Everything the sample reads from its environment, resolved once at start-up. */
 export interface SampleConfig {
@@ -52,9 +51,7 @@ export function parseDatabaseUrl(url: string | undefined): SampleDatabaseConfig 
     const path = sqlite[1];
     return { type: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(path) };
   }
-  throw new Error(
-    `DATABASE_URL must be postgres://user:password@host:port/database or sqlite:<path>, got ${JSON.stringify(redact(url))}`,
-  );
+  throw new Error(`DATABASE_URL must be postgres://user:password@host:port/database or sqlite:<path>, got ${JSON.stringify(redact(url))}`);
 }
 
 function parseRedisUrl(url: string): string {

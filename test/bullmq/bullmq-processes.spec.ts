@@ -34,7 +34,12 @@ describe('BullMQ transport across processes', () => {
       ROWS_TABLE: table.name,
     };
     workers.push(...(await Promise.all(['w1', 'w2', 'w3'].map((name) => BullChild.start(name, env)))));
-    const transport = new BullMqTransport({ connection: { host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB }, prefix, queueName, worker: false });
+    const transport = new BullMqTransport({
+      connection: { host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB },
+      prefix,
+      queueName,
+      worker: false,
+    });
     web = await createJobApp({ transport }, { providers: JOB_PROVIDERS });
   }, 120_000);
 
@@ -68,7 +73,9 @@ describe('BullMQ transport across processes', () => {
     expect([-1, 0]).toContain((await web.jobs.getProgress(id))?.value);
     const streamed: unknown[] = [];
     let streamDone = false;
-    const subscription = web.jobs.progress$(id).subscribe({ next: (progress) => streamed.push(progress), complete: () => (streamDone = true) });
+    const subscription = web.jobs
+      .progress$(id)
+      .subscribe({ next: (progress) => streamed.push(progress), complete: () => (streamDone = true) });
     const finished = web.jobs.waitFor(id, { timeout: 30_000 });
 
     await until(async () => (await web.jobs.getProgress(id))?.value === 0, 'A sees the job start', 20_000);
@@ -110,7 +117,8 @@ describe('BullMQ transport across processes', () => {
     await until(async () => (await web.jobs.getProgress(blocked))?.value === 1, 'the blocking job runs', 20_000);
     const { worker } = (await web.jobs.getProgress(blocked))!.data as { worker: string };
     const others: string[] = [];
-    for (let key = base + 1; key <= base + 200; key++) others.push(await web.jobs.start(RowJobs, 'insert', key, { pauseMs: 1, idempotent: true, table: keyed.name }));
+    for (let key = base + 1; key <= base + 200; key++)
+      others.push(await web.jobs.start(RowJobs, 'insert', key, { pauseMs: 1, idempotent: true, table: keyed.name }));
 
     const victim = workers.find((candidate) => candidate.name === worker)!;
     await victim.kill();

@@ -53,7 +53,9 @@ describe('BullMQ transport through a Redis restart', () => {
 
   it('workers reconnect after Redis comes back and finish every job (each committed once, idempotent inserts)', async () => {
     const count = 400;
-    const ids = await Promise.all(Array.from({ length: count }, (_, key) => web.jobs.start(RowJobs, 'insert', key, { pauseMs: 50, idempotent: true })));
+    const ids = await Promise.all(
+      Array.from({ length: count }, (_, key) => web.jobs.start(RowJobs, 'insert', key, { pauseMs: 50, idempotent: true })),
+    );
     await until(async () => (await table.counts()).rows >= 40, 'some jobs are done', 30_000);
     await server.stop();
     const atCrash = (await table.counts()).rows;

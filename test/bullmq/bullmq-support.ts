@@ -28,7 +28,10 @@ export async function bullJob(queue: Queue, id: string): Promise<Job | undefined
 /** One process running test/fixtures/bullmq-app/worker-process.ts. */
 export class BullChild extends FixtureProcess<BullRequest> {
   static async start(name: string, env: Record<string, string>): Promise<BullChild> {
-    const app = new BullChild(name, FixtureProcess.fork(new URL('../fixtures/bullmq-app/worker-process.ts', import.meta.url), { ...env, WORKER_NAME: name }));
+    const app = new BullChild(
+      name,
+      FixtureProcess.fork(new URL('../fixtures/bullmq-app/worker-process.ts', import.meta.url), { ...env, WORKER_NAME: name }),
+    );
     await app.ready();
     return app;
   }
@@ -43,7 +46,15 @@ export class RowsTable {
 
   /** Fails (never skips) when PostgreSQL cannot be reached, naming it. */
   static async create(primaryKey: boolean): Promise<RowsTable> {
-    const dataSource = new DataSource({ type: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test', connectTimeoutMS: 5000, poolSize: 2 });
+    const dataSource = new DataSource({
+      type: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      username: 'postgres',
+      database: 'test',
+      connectTimeoutMS: 5000,
+      poolSize: 2,
+    });
     try {
       await dataSource.initialize();
     } catch (error) {
@@ -52,22 +63,32 @@ export class RowsTable {
       );
     }
     const name = `bullmq_rows_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    await dataSource.query(`CREATE TABLE ${name} (id serial, key integer NOT NULL${primaryKey ? ' PRIMARY KEY' : ''}, worker text NOT NULL, attempt integer NOT NULL)`);
+    await dataSource.query(
+      `CREATE TABLE ${name} (id serial, key integer NOT NULL${primaryKey ? ' PRIMARY KEY' : ''}, worker text NOT NULL, attempt integer NOT NULL)`,
+    );
     return new RowsTable(name, dataSource);
   }
 
   async counts(): Promise<{ readonly rows: number; readonly keys: number }> {
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS rows, count(DISTINCT key)::int AS keys FROM ${this.name}`)) as Array<{ rows: number; keys: number }>;
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS rows, count(DISTINCT key)::int AS keys FROM ${this.name}`,
+    )) as Array<{ rows: number; keys: number }>;
     return row!;
   }
 
   async byWorker(): Promise<Record<string, number>> {
-    const rows = (await this.dataSource.query(`SELECT worker, count(*)::int AS n FROM ${this.name} GROUP BY worker`)) as Array<{ worker: string; n: number }>;
+    const rows = (await this.dataSource.query(`SELECT worker, count(*)::int AS n FROM ${this.name} GROUP BY worker`)) as Array<{
+      worker: string;
+      n: number;
+    }>;
     return Object.fromEntries(rows.map((row) => [row.worker, row.n]));
   }
 
   async rowsOf(key: number): Promise<Array<{ worker: string; attempt: number }>> {
-    return (await this.dataSource.query(`SELECT worker, attempt FROM ${this.name} WHERE key = $1`, [key])) as Array<{ worker: string; attempt: number }>;
+    return (await this.dataSource.query(`SELECT worker, attempt FROM ${this.name} WHERE key = $1`, [key])) as Array<{
+      worker: string;
+      attempt: number;
+    }>;
   }
 
   async drop(): Promise<void> {

@@ -1,13 +1,7 @@
 import { Redis as IORedis, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import {
-  AsyncJobModule,
-  InvalidArgumentError,
-  InvalidOptionError,
-  MemoryProgressTracker,
-  type JobStatus,
-} from 'nestjs-asyncjob';
+import { AsyncJobModule, InvalidArgumentError, InvalidOptionError, MemoryProgressTracker, type JobStatus } from 'nestjs-asyncjob';
 import { BullMqTransport, type BullMqTransportOptions } from 'nestjs-asyncjob/bullmq';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
@@ -63,7 +57,12 @@ describe('BullMqTransport in one process', () => {
     const gates = moduleRef.get(StepGates);
     for (let step = 1; step <= 3; step++) gates.open(id, step);
     const final = await jobs.waitFor(id, { timeout: 10_000 });
-    expect(final).toMatchObject({ state: 'completed', attempts: 1, result: { title: 'Q3', pages: 3, worker: 'test' }, progress: { value: 3 } });
+    expect(final).toMatchObject({
+      state: 'completed',
+      attempts: 1,
+      result: { title: 'Q3', pages: 3, worker: 'test' },
+      progress: { value: 3 },
+    });
     expect(await jobs.getProgress(id)).toBeNull();
     await until(async () => (await queue.getJobState(bullId(id))) === 'completed', 'BullMQ records it completed');
   });
@@ -77,9 +76,16 @@ describe('BullMqTransport in one process', () => {
     const custom = await reader.jobs.startWith({ timeout: 60_000 }, FlakyJobs, 'echo', 'x');
     expect((await bullJob(queue, custom))?.data).toMatchObject({ args: ['x'], options: { timeout: 60_000 } });
 
-    await until(async () => ((await bullJob(queue, id))?.progress as { value?: number } | undefined)?.value === 0, "step 0 in BullMQ's job.progress");
+    await until(
+      async () => ((await bullJob(queue, id))?.progress as { value?: number } | undefined)?.value === 0,
+      "step 0 in BullMQ's job.progress",
+    );
     expect((await bullJob(queue, id))?.progress).toStrictEqual({ value: 0, data: { step: 0, worker: 'test' }, attempt: 1 });
-    expect(await reader.jobs.getStatus(id)).toMatchObject({ state: 'running', attempts: 1, progress: { value: 0, data: { step: 0, worker: 'test' } } });
+    expect(await reader.jobs.getStatus(id)).toMatchObject({
+      state: 'running',
+      attempts: 1,
+      progress: { value: 0, data: { step: 0, worker: 'test' } },
+    });
     const gates = moduleRef.get(StepGates);
     for (let step = 1; step <= 3; step++) gates.open(id, step);
     await jobs.waitFor(id, { timeout: 10_000 });
@@ -97,7 +103,7 @@ describe('BullMqTransport in one process', () => {
     expect(await redis.keys(`${prefix}:${queueName}:asyncjob:*${id}*`)).toStrictEqual([]);
   });
 
-  it("forgets a completed named job once BullMQ removes it: removeOnComplete is the retention of named jobs", async () => {
+  it('forgets a completed named job once BullMQ removes it: removeOnComplete is the retention of named jobs', async () => {
     const { jobs } = await app({ removeOnComplete: true });
     const id = await jobs.start(FlakyJobs, 'echo', 'gone');
     expect(await jobs.waitFor(id, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'gone' });
@@ -193,7 +199,9 @@ describe('BullMqTransport in one process', () => {
       { status: 'fulfilled', value: 'own-2' },
     ]);
     const waiting = await queue.getJobs(['wait'], 0, -1, true);
-    const added = waiting.map((job) => [job.id, (job.data as { args: unknown[] }).args]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+    const added = waiting
+      .map((job) => [job.id, (job.data as { args: unknown[] }).args])
+      .sort(([a], [b]) => String(a).localeCompare(String(b)));
     expect(added).toStrictEqual([
       ['own-1', ['b']],
       ['own-2', ['d']],
@@ -342,7 +350,9 @@ describe('BullMqTransport in one process', () => {
     }).compile();
     await expect(building).rejects.toThrow(InvalidOptionError);
     await expect(
-      Test.createTestingModule({ imports: [AsyncJobModule.forRoot({ transport: { connection } as unknown as BullMqTransport })] }).compile(),
+      Test.createTestingModule({
+        imports: [AsyncJobModule.forRoot({ transport: { connection } as unknown as BullMqTransport })],
+      }).compile(),
     ).rejects.toThrow(/expected a BullMqTransport/);
     expect(() => new BullMqTransport({ connection, queueName: 'a:b' })).toThrow(InvalidOptionError);
     expect(() => new BullMqTransport({ connection, lockDuration: -1 })).toThrow(/lockDuration/);
@@ -444,12 +454,22 @@ describe('BullMqTransport in one process', () => {
     }
   });
 
-  it('adds a job started after commit only once the caller\'s transaction commits, and never after a rollback', async () => {
-    const dataSource = new DataSource({ type: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test', poolSize: 2, connectTimeoutMS: 5000 });
+  it("adds a job started after commit only once the caller's transaction commits, and never after a rollback", async () => {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      username: 'postgres',
+      database: 'test',
+      poolSize: 2,
+      connectTimeoutMS: 5000,
+    });
     try {
       await dataSource.initialize();
     } catch (error) {
-      throw new Error(`PostgreSQL is required by this test but is unreachable at 127.0.0.1:5432 (user postgres, database test): ${(error as Error).message}`);
+      throw new Error(
+        `PostgreSQL is required by this test but is unreachable at 127.0.0.1:5432 (user postgres, database test): ${(error as Error).message}`,
+      );
     }
     try {
       const { jobs } = await app();
@@ -461,7 +481,10 @@ describe('BullMqTransport in one process', () => {
       });
       expect(await jobs.waitFor(committed, { timeout: 10_000 })).toMatchObject({ state: 'completed', result: 'after commit' });
       // Held in the tracker only until BullMQ had it: nothing of it is left there.
-      await until(async () => (await redis.keys(`${prefix}:${queueName}:asyncjob:*${committed}*`)).length === 0, 'the tracker forgets the held job');
+      await until(
+        async () => (await redis.keys(`${prefix}:${queueName}:asyncjob:*${committed}*`)).length === 0,
+        'the tracker forgets the held job',
+      );
 
       let rolledBack = '';
       await expect(

@@ -53,7 +53,12 @@ describe('@AsyncJob', () => {
     const { jobs, moduleRef } = app;
     const id = await jobs.start(VideoProcessor, 'transcode', 'intro.mp4', 800);
     const status = await jobs.waitFor(id);
-    expect(status).toMatchObject({ name: 'VideoProcessor.transcode', state: 'completed', result: 'intro.mp4@800k', progress: { value: 100 } });
+    expect(status).toMatchObject({
+      name: 'VideoProcessor.transcode',
+      state: 'completed',
+      result: 'intro.mp4@800k',
+      progress: { value: 100 },
+    });
     // `this` is the provider instance Nest built.
     expect(moduleRef.get(VideoProcessor).transcoded).toEqual(['intro.mp4']);
   });
@@ -93,7 +98,9 @@ describe('@AsyncJob', () => {
     }
     const starting = createJobApp({}, { providers: [VideoProcessor, Other] });
     await expect(starting).rejects.toBeInstanceOf(DuplicateJobNameError);
-    await expect(createJobApp({}, { providers: [VideoProcessor, Other] })).rejects.toThrow(/"thumbnails": VideoProcessor.thumbnails and Other.run/);
+    await expect(createJobApp({}, { providers: [VideoProcessor, Other] })).rejects.toThrow(
+      /"thumbnails": VideoProcessor.thumbnails and Other.run/,
+    );
   });
 
   it('fails bootstrap on bad decorator options', async () => {
@@ -106,7 +113,10 @@ describe('@AsyncJob', () => {
   });
 
   it('finds jobs of providers in any module, including useFactory providers, once each', async () => {
-    @Module({ providers: [{ provide: 'VIDEO', useFactory: (jobs: AsyncJobService) => new VideoProcessor(jobs), inject: [AsyncJobService] }], exports: ['VIDEO'] })
+    @Module({
+      providers: [{ provide: 'VIDEO', useFactory: (jobs: AsyncJobService) => new VideoProcessor(jobs), inject: [AsyncJobService] }],
+      exports: ['VIDEO'],
+    })
     class MediaModule {}
     app = await createJobApp({}, { imports: [MediaModule], providers: [{ provide: 'ALIAS', useExisting: 'VIDEO' }] });
     const id = await app.jobs.start(VideoProcessor, 'transcode', 'b.mp4', 1);

@@ -1,14 +1,7 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
-import {
-  JobCancelledError,
-  JobFailedError,
-  JobNotFoundError,
-  JobTimeoutError,
-  type JobEvent,
-  type JobProgress,
-} from 'nestjs-asyncjob';
+import { JobCancelledError, JobFailedError, JobNotFoundError, JobTimeoutError, type JobEvent, type JobProgress } from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 
 describe('concurrency, cancel, timeout, retries, streams', () => {
@@ -160,7 +153,10 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
       calls++;
       throw new Error('fails');
     });
-    await until(async () => (await jobs.getStatus(id))?.attempts === 1 && (await jobs.getStatus(id))?.state === 'queued', 'the retry waits');
+    await until(
+      async () => (await jobs.getStatus(id))?.attempts === 1 && (await jobs.getStatus(id))?.state === 'queued',
+      'the retry waits',
+    );
     await jobs.cancel(id);
     await jobs.drain();
     expect(calls).toBe(1);
@@ -215,7 +211,15 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
       throw new Error('x');
     });
     await jobs.waitFor(bad);
-    expect(events).toEqual(['queued:encode', 'started:encode', 'progress:encode', 'completed:encode', 'queued:broken', 'started:broken', 'failed:broken']);
+    expect(events).toEqual([
+      'queued:encode',
+      'started:encode',
+      'progress:encode',
+      'completed:encode',
+      'queued:broken',
+      'started:broken',
+      'failed:broken',
+    ]);
   });
 
   it('drain resolves only when nothing is queued or running; pause holds jobs back until resume', async () => {

@@ -28,7 +28,8 @@ import { createJobApp, type JobApp } from '../helpers/job-app.js';
 const SAMPLES: Record<string, () => AsyncJobError> = {
   CommitFailedError: () => new CommitFailedError('asyncjob_1', new Error('deferred constraint')),
   DuplicateJobNameError: () => new DuplicateJobNameError('thumbnails', 'A.thumbnails', 'B.thumbnails'),
-  InvalidArgumentError: () => new InvalidArgumentError('setProgress value', 'x', 'setProgress expects its value to be a finite integer, got "x"'),
+  InvalidArgumentError: () =>
+    new InvalidArgumentError('setProgress value', 'x', 'setProgress expects its value to be a finite integer, got "x"'),
   InvalidOptionError: () => new InvalidOptionError('concurrency', 0, 'an integer >= 1'),
   JobCancelledError: () => new JobCancelledError('asyncjob_1', 'cancelled'),
   JobFailedError: () => new JobFailedError('asyncjob_1', { name: 'Error', message: 'boom' }),
@@ -94,6 +95,8 @@ describe('errors', () => {
   it('a cancel reason is one of three, each with its own message', () => {
     expect(new JobCancelledError('asyncjob_1', 'cancelled').message).toBe('Job asyncjob_1 was cancelled');
     expect(new JobCancelledError('asyncjob_1', 'interrupted').message).toBe('Job asyncjob_1 was interrupted by application shutdown');
-    expect(new JobCancelledError('asyncjob_1', 'dropped', 'its transaction rolled back').message).toBe('Job asyncjob_1 was dropped: its transaction rolled back');
+    expect(new JobCancelledError('asyncjob_1', 'dropped', 'its transaction rolled back').message).toBe(
+      'Job asyncjob_1 was dropped: its transaction rolled back',
+    );
   });
 });

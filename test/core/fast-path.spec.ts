@@ -9,7 +9,17 @@ function spin(micros: number): void {
 }
 
 function finished(id: string, finishedAt: number, result?: unknown): JobStatus {
-  return { id, name: 'job', state: 'completed', progress: { value: 100, data: null }, attempts: 1, enqueuedAt: 1, startedAt: 2, finishedAt, result };
+  return {
+    id,
+    name: 'job',
+    state: 'completed',
+    progress: { value: 100, data: null },
+    attempts: 1,
+    enqueuedAt: 1,
+    startedAt: 2,
+    finishedAt,
+    result,
+  };
 }
 
 describe('the synchronous path of trivial jobs', () => {
@@ -218,7 +228,16 @@ describe('MemoryProgressTracker finished statuses', () => {
 
   it('round-trips optional fields exactly: no startedAt, result or error where there was none', () => {
     const tracker = new MemoryProgressTracker();
-    const never: JobStatus = { id: 'never-ran', name: 'job', state: 'cancelled', progress: { value: -1, data: null }, attempts: 0, enqueuedAt: 5, finishedAt: 6, error: { name: 'JobCancelledError', message: 'cancelled' } };
+    const never: JobStatus = {
+      id: 'never-ran',
+      name: 'job',
+      state: 'cancelled',
+      progress: { value: -1, data: null },
+      attempts: 0,
+      enqueuedAt: 5,
+      finishedAt: 6,
+      error: { name: 'JobCancelledError', message: 'cancelled' },
+    };
     tracker.saveStatus(never, 60_000);
     expect(tracker.getStatus('never-ran')).toStrictEqual(never);
   });

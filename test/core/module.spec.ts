@@ -144,7 +144,9 @@ describe('AsyncJobModule', () => {
 
   it('validates options from forRootAsync too', async () => {
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const compiling = Test.createTestingModule({ imports: [AsyncJobModule.forRootAsync({ useFactory: () => ({ concurrency: -2 }) })] }).compile();
+    const compiling = Test.createTestingModule({
+      imports: [AsyncJobModule.forRootAsync({ useFactory: () => ({ concurrency: -2 }) })],
+    }).compile();
     await expect(compiling).rejects.toThrow(/"concurrency".*got -2/);
   });
 
@@ -156,7 +158,9 @@ describe('AsyncJobModule', () => {
   });
 
   it('builds a tracker class through the injector and calls its shutdown hook', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AsyncJobModule.forRoot({ tracker: InjectedTracker, concurrency: 2 })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AsyncJobModule.forRoot({ tracker: InjectedTracker, concurrency: 2 })],
+    }).compile();
     const tracker = moduleRef.get<InjectedTracker>(PROGRESS_TRACKER);
     expect(tracker).toBeInstanceOf(InjectedTracker);
     expect(tracker.options).toMatchObject({ concurrency: 2 });

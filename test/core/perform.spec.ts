@@ -47,10 +47,13 @@ describe('perform', () => {
     app = await createJobApp();
     const { jobs } = app;
     const sync = await jobs.perform((a: number, b: string) => `${b}${a * 2}`, 21, 'x');
-    const async = await jobs.perform(async (items: number[]) => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      return { total: items.reduce((sum, n) => sum + n, 0) };
-    }, [1, 2, 3]);
+    const async = await jobs.perform(
+      async (items: number[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return { total: items.reduce((sum, n) => sum + n, 0) };
+      },
+      [1, 2, 3],
+    );
     expect((await jobs.waitFor(sync)).result).toBe('x42');
     expect((await jobs.waitFor(async)).result).toEqual({ total: 6 });
   });
@@ -76,7 +79,10 @@ describe('perform', () => {
     app = await createJobApp();
     const perform = app.jobs.perform as (fn: unknown) => Promise<string>;
     await expect(perform.call(app.jobs, value)).rejects.toThrow(InvalidArgumentError);
-    await expect(perform.call(app.jobs, value)).rejects.toMatchObject({ code: 'ASYNCJOB_INVALID_ARGUMENT', argument: 'AsyncJobService.perform fn' });
+    await expect(perform.call(app.jobs, value)).rejects.toMatchObject({
+      code: 'ASYNCJOB_INVALID_ARGUMENT',
+      argument: 'AsyncJobService.perform fn',
+    });
     await expect(perform.call(app.jobs, value)).rejects.toThrow(message);
     expect(app.jobs.stats()).toEqual({ queued: 0, running: 0, paused: false, accepting: true });
   });

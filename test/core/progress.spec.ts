@@ -58,11 +58,13 @@ describe('setProgress and getProgress (the seed semantics)', () => {
           resolve();
         }, 1),
       );
-      await Promise.all([1, 2].map(async (n) => {
-        await Promise.resolve();
-        await jobs.setProgress(1 + n);
-        seen.push(jobs.currentJobId());
-      }));
+      await Promise.all(
+        [1, 2].map(async (n) => {
+          await Promise.resolve();
+          await jobs.setProgress(1 + n);
+          seen.push(jobs.currentJobId());
+        }),
+      );
     };
     const a = await jobs.perform(job);
     const b = await jobs.perform(job);
@@ -114,7 +116,10 @@ describe('setProgress and getProgress (the seed semantics)', () => {
     circular.self = circular;
     const id = await jobs.perform(() => jobs.setProgress(1, circular));
     const status = await jobs.waitFor(id);
-    expect(status.error).toEqual({ name: 'InvalidArgumentError', message: expect.stringMatching(/setProgress data must be JSON-serialisable/) });
+    expect(status.error).toEqual({
+      name: 'InvalidArgumentError',
+      message: expect.stringMatching(/setProgress data must be JSON-serialisable/),
+    });
   });
 
   it('returns copies: neither the job nor a reader can change what is stored', async () => {

@@ -71,7 +71,9 @@ describe('graceful shutdown', () => {
     }
     expect(await jobs.getStatus(stuck)).toMatchObject({ progress: { value: 40 } });
     expect(tracker.size).toMatchObject({ progress: 0, active: 0 });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`2 job\\(s\\) did not finish within 50 ms.*${stuck} \\(stuckTranscode\\).*${waiting}`)));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(new RegExp(`2 job\\(s\\) did not finish within 50 ms.*${stuck} \\(stuckTranscode\\).*${waiting}`)),
+    );
   });
 
   it('a job waiting for a retry at shutdown is interrupted, not left behind', async () => {

@@ -82,7 +82,11 @@ describe('job methods that declare a synchronous result', () => {
     const holding = await jobs.start(TypedJobs, 'hold');
     await until(() => release !== undefined, 'the holding job runs');
     const id = await jobs.start(TypedJobs, 'count', 'abc');
-    expect(await jobs.waitFor(id, { timeout: 5000 })).toMatchObject({ state: 'completed', result: 3, progress: { value: 50, data: { key: 'abc' } } });
+    expect(await jobs.waitFor(id, { timeout: 5000 })).toMatchObject({
+      state: 'completed',
+      result: 3,
+      progress: { value: 50, data: { key: 'abc' } },
+    });
     await until(() => seen.get('abc')?.later !== undefined, 'the left-behind continuation ran');
     expect(seen.get('abc')).toStrictEqual({ during: id, progressDuring: true, later: null });
     release!();

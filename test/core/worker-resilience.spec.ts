@@ -42,14 +42,26 @@ describe('nothing kills the worker', () => {
   });
 
   it.each([
-    ['throws an Error', () => {
-      throw new Error('sync failure');
-    }, { name: 'Error', message: 'sync failure' }],
+    [
+      'throws an Error',
+      () => {
+        throw new Error('sync failure');
+      },
+      { name: 'Error', message: 'sync failure' },
+    ],
     ['rejects', () => Promise.reject(new TypeError('async failure')), { name: 'TypeError', message: 'async failure' }],
-    ['throws a string', () => {
-      throw 'plain string'; // eslint-disable-line no-throw-literal
-    }, { name: 'NonError', message: 'plain string' }],
-    ['rejects with an object', () => Promise.reject({ code: 42 }), { name: 'NonError', message: 'a non-Error was thrown: an object (Object)' }],
+    [
+      'throws a string',
+      () => {
+        throw 'plain string'; // eslint-disable-line no-throw-literal
+      },
+      { name: 'NonError', message: 'plain string' },
+    ],
+    [
+      'rejects with an object',
+      () => Promise.reject({ code: 42 }),
+      { name: 'NonError', message: 'a non-Error was thrown: an object (Object)' },
+    ],
     ['rejects with undefined', () => Promise.reject(undefined), { name: 'NonError', message: 'a non-Error was thrown: undefined' }],
   ])('a job that %s is logged with its id, name and stack, recorded as failed, and the next job runs', async (_label, fn, error) => {
     app = await createJobApp();
@@ -58,7 +70,10 @@ describe('nothing kills the worker', () => {
     const next = await jobs.perform(() => 'still working');
     expect(await jobs.waitFor(bad)).toMatchObject({ state: 'failed', error });
     expect(await jobs.waitFor(next)).toMatchObject({ state: 'completed', result: 'still working' });
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining(`Exception in async job ${bad} (bad-job)`), error.name === 'NonError' ? undefined : expect.stringContaining('Error'));
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringContaining(`Exception in async job ${bad} (bad-job)`),
+      error.name === 'NonError' ? undefined : expect.stringContaining('Error'),
+    );
   });
 
   it('a tracker whose setProgress and remove fail: logged, the job still completes and the next one runs', async () => {

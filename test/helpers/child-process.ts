@@ -36,7 +36,8 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     child.on('message', (message: FixtureMessage) => this.receive(message));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     void this.exited.then((code) => {
-      for (const { reject } of this.pending.values()) reject(new Error(`child ${name} exited (${code}) before answering: ${this.output.slice(-2000)}`));
+      for (const { reject } of this.pending.values())
+        reject(new Error(`child ${name} exited (${code}) before answering: ${this.output.slice(-2000)}`));
       this.pending.clear();
     });
   }
@@ -53,7 +54,10 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
   /** Waits until the fixture's app is initialised (its `ready` message). */
   protected ready(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child ${this.name} did not start within 60 s: ${this.output.slice(-2000)}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`child ${this.name} did not start within 60 s: ${this.output.slice(-2000)}`)),
+        60_000,
+      );
       this.child.once('message', (message: FixtureMessage) => {
         clearTimeout(timer);
         if (message.type === 'ready') resolve();

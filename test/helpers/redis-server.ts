@@ -57,7 +57,14 @@ export class RedisServer {
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited at start: ${output.slice(-500)}`);
-      const client = new Redis({ host: HOST, port: this.port, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const client = new Redis({
+        host: HOST,
+        port: this.port,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();

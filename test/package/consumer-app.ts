@@ -39,7 +39,10 @@ function testedVersion(name: string): string {
 /** Writes the app: package.json, a strict tsconfig with `skipLibCheck: false`, and its sources. */
 export function writeConsumerApp(spec: ConsumerAppSpec): void {
   mkdirSync(spec.dir, { recursive: true });
-  const dependencies = Object.fromEntries([['nestjs-asyncjob', `file:${spec.tarball}`], ...spec.dependencies.map((name) => [name, testedVersion(name)])]);
+  const dependencies = Object.fromEntries([
+    ['nestjs-asyncjob', `file:${spec.tarball}`],
+    ...spec.dependencies.map((name) => [name, testedVersion(name)]),
+  ]);
   const manifest = { name: `consumer-${spec.kind}`, private: true, type: spec.kind === 'esm' ? 'module' : 'commonjs', dependencies };
   writeFileSync(join(spec.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const tsconfig = {
@@ -59,7 +62,10 @@ export function writeConsumerApp(spec: ConsumerAppSpec): void {
   writeFileSync(join(spec.dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
   if (spec.kind === 'cjs') {
     // The same CommonJS sources under TypeScript's model of today's Node, where require() may load an ES module.
-    const nodenext = { extends: './tsconfig.json', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'dist-nodenext' } };
+    const nodenext = {
+      extends: './tsconfig.json',
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', outDir: 'dist-nodenext' },
+    };
     writeFileSync(join(spec.dir, NODENEXT_TSCONFIG), `${JSON.stringify(nodenext, null, 2)}\n`);
   }
   for (const [path, source] of Object.entries(spec.files)) {
@@ -113,7 +119,11 @@ export class RunningConsumerApp {
   /** Starts the app and waits for its `listening` line. */
   static async start(dir: string, env: Readonly<Record<string, string>> = {}): Promise<RunningConsumerApp> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: dir,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const app = new RunningConsumerApp(child, port);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the app in ${dir} did not start within 60 s:\n${app.output}`)), 60_000);

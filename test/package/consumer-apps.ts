@@ -5,12 +5,58 @@ import type { DocExample } from './doc-examples.js';
  * nestjs-asyncjob. `core` and `core-cjs` install none of the optional peers.
  */
 export const APPS = {
-  core: { kind: 'esm', dependencies: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/testing', 'reflect-metadata', 'rxjs', '@types/node'] },
-  'core-cjs': { kind: 'cjs', dependencies: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/testing', 'reflect-metadata', 'rxjs', '@types/node'] },
-  typeorm: { kind: 'esm', dependencies: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/typeorm', 'typeorm', 'pg', 'reflect-metadata', 'rxjs', '@types/node'] },
+  core: {
+    kind: 'esm',
+    dependencies: [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/testing',
+      'reflect-metadata',
+      'rxjs',
+      '@types/node',
+    ],
+  },
+  'core-cjs': {
+    kind: 'cjs',
+    dependencies: [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/testing',
+      'reflect-metadata',
+      'rxjs',
+      '@types/node',
+    ],
+  },
+  typeorm: {
+    kind: 'esm',
+    dependencies: [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/typeorm',
+      'typeorm',
+      'pg',
+      'reflect-metadata',
+      'rxjs',
+      '@types/node',
+    ],
+  },
   redis: {
     kind: 'esm',
-    dependencies: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/config', 'ioredis', 'bullmq', 'typeorm', 'reflect-metadata', 'rxjs', '@types/node'],
+    dependencies: [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/config',
+      'ioredis',
+      'bullmq',
+      'typeorm',
+      'reflect-metadata',
+      'rxjs',
+      '@types/node',
+    ],
   },
 } as const;
 
@@ -43,16 +89,25 @@ function controller(name: string, path: string, imports: string): Pick<ExampleUs
 export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   'quick-start/app.module': { apps: CORE, file: 'app.module.ts', before: "import { VideoController } from './video.controller.js';\n" },
   'quick-start/video.controller': { apps: CORE, file: 'video.controller.ts', before: "import { transcodeChunk } from './support.js';\n" },
-  'quick-start/state': { apps: CORE, file: 'state.controller.ts', ...controller('StateController', 'progress', "import { Controller, Get, Query } from '@nestjs/common';") },
+  'quick-start/state': {
+    apps: CORE,
+    file: 'state.controller.ts',
+    ...controller('StateController', 'progress', "import { Controller, Get, Query } from '@nestjs/common';"),
+  },
   'quick-start/media.service': {
     apps: CORE,
     file: 'media.service.ts',
-    before: "import { Injectable } from '@nestjs/common';\nimport { AsyncJob, AsyncJobService } from 'nestjs-asyncjob';\nimport { renderThumbnail } from './support.js';\n\n",
+    before:
+      "import { Injectable } from '@nestjs/common';\nimport { AsyncJob, AsyncJobService } from 'nestjs-asyncjob';\nimport { renderThumbnail } from './support.js';\n\n",
   },
   'quick-start/start': {
     apps: CORE,
     file: 'thumbnails.controller.ts',
-    ...controller('ThumbnailsController', 'media', "import { Controller, Post } from '@nestjs/common';\nimport { MediaService } from './media.service.js';"),
+    ...controller(
+      'ThumbnailsController',
+      'media',
+      "import { Controller, Post } from '@nestjs/common';\nimport { MediaService } from './media.service.js';",
+    ),
   },
   'recipes/testing': {
     apps: CORE,
@@ -65,7 +120,11 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   'recipes/sse': {
     apps: CORE,
     file: 'sse.controller.ts',
-    ...controller('SseController', 'events', "import { Controller, Param, Sse, type MessageEvent } from '@nestjs/common';\nimport { map, type Observable } from 'rxjs';"),
+    ...controller(
+      'SseController',
+      'events',
+      "import { Controller, Param, Sse, type MessageEvent } from '@nestjs/common';\nimport { map, type Observable } from 'rxjs';",
+    ),
   },
   'recipes/health': {
     apps: CORE,
@@ -85,7 +144,8 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   'typeorm/group.jobs': {
     apps: ['typeorm'],
     file: 'group.jobs.ts',
-    before: "import { Injectable } from '@nestjs/common';\nimport { AsyncJob, AsyncJobService } from 'nestjs-asyncjob';\nimport { Group } from './support.js';\n\n",
+    before:
+      "import { Injectable } from '@nestjs/common';\nimport { AsyncJob, AsyncJobService } from 'nestjs-asyncjob';\nimport { Group } from './support.js';\n\n",
   },
   'typeorm/per-job': {
     apps: ['typeorm'],
@@ -114,13 +174,15 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   'recipes/custom-tracker': {
     apps: ['typeorm'],
     file: 'sql-progress-tracker.ts',
-    before: "import { Injectable } from '@nestjs/common';\nimport { AsyncJobModule, type ProgressTracker } from 'nestjs-asyncjob';\nimport { DataSource } from 'typeorm';\n\n",
+    before:
+      "import { Injectable } from '@nestjs/common';\nimport { AsyncJobModule, type ProgressTracker } from 'nestjs-asyncjob';\nimport { DataSource } from 'typeorm';\n\n",
   },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],
     file: 'redis-config.ts',
-    before: "import { ConfigModule, ConfigService } from '@nestjs/config';\nimport { AsyncJobModule } from 'nestjs-asyncjob';\nimport { RedisProgressTracker } from 'nestjs-asyncjob/redis';\n",
+    before:
+      "import { ConfigModule, ConfigService } from '@nestjs/config';\nimport { AsyncJobModule } from 'nestjs-asyncjob';\nimport { RedisProgressTracker } from 'nestjs-asyncjob/redis';\n",
     exportAs: 'redisJobs',
   },
   'bullmq/config': {

@@ -6,7 +6,14 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS, EXAMPLE_USES, exampleFiles, type AppName } from './consumer-apps.js';
-import { compileConsumerApp, installConsumerApp, NODENEXT_TSCONFIG, resolvableFrom, RunningConsumerApp, writeConsumerApp } from './consumer-app.js';
+import {
+  compileConsumerApp,
+  installConsumerApp,
+  NODENEXT_TSCONFIG,
+  resolvableFrom,
+  RunningConsumerApp,
+  writeConsumerApp,
+} from './consumer-app.js';
 import { docPages, readDocExamples } from './doc-examples.js';
 import { packProject, PROJECT_ROOT, type PackedPackage } from './packed-package.js';
 
@@ -117,12 +124,18 @@ describe('the packed package, installed into new apps', () => {
       const { id } = started.body as { id: unknown };
       expect(isJobId(id)).toBe(true);
       const done = await server.poll(`/videos/jobs/${String(id)}`, stateIs('completed'));
-      expect(done).toMatchObject({ state: 'completed', result: { output: 'intro.mp4.webm' }, progress: { value: 100, data: { message: 'chunk 10 of 10' } } });
+      expect(done).toMatchObject({
+        state: 'completed',
+        result: { output: 'intro.mp4.webm' },
+        progress: { value: 100, data: { message: 'chunk 10 of 10' } },
+      });
       expect((await server.request('GET', `/progress/state?uid=${String(id)}`)).body).toBe('Job Completed');
 
       const thumbnails = await server.request('POST', '/media/thumbnails');
       const thumbnailsId = (thumbnails.body as { id: string }).id;
-      expect(await server.poll(`/videos/jobs/${thumbnailsId}`, stateIs('completed'))).toMatchObject({ result: ['intro.mp4@128.png', 'intro.mp4@512.png'] });
+      expect(await server.poll(`/videos/jobs/${thumbnailsId}`, stateIs('completed'))).toMatchObject({
+        result: ['intro.mp4@128.png', 'intro.mp4@512.png'],
+      });
       expect((await server.request('GET', '/videos/jobs/asyncjob_unknown')).status).toBe(404);
       expect((await server.request('POST', '/checks/transaction-options')).status).toBe(201);
       expect((await server.request('GET', '/checks/health')).body).toMatchObject({ paused: false, accepting: true });
@@ -147,7 +160,13 @@ describe('the packed package, installed into new apps', () => {
   describe('typeorm: an app with typeorm and pg', () => {
     const table = `consumer_group_${randomBytes(4).toString('hex')}`;
     const env = { PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'test', GROUP_TABLE: table };
-    const db = new DataSource({ type: 'postgres', host: env.PGHOST, port: Number(env.PGPORT), username: env.PGUSER, database: env.PGDATABASE });
+    const db = new DataSource({
+      type: 'postgres',
+      host: env.PGHOST,
+      port: Number(env.PGPORT),
+      username: env.PGUSER,
+      database: env.PGDATABASE,
+    });
 
     beforeAll(async () => {
       await db.initialize().catch((error: unknown) => {
@@ -195,7 +214,10 @@ describe('the packed package, installed into new apps', () => {
       });
       const server = await start('redis', { REDIS_URL: redisUrl });
       const { id } = (await server.request('POST', '/jobs')).body as { id: string };
-      expect(await server.poll(`/jobs/${id}`, stateIs('completed'))).toMatchObject({ result: 'done', progress: { value: 50, data: { message: 'half way' } } });
+      expect(await server.poll(`/jobs/${id}`, stateIs('completed'))).toMatchObject({
+        result: 'done',
+        progress: { value: 50, data: { message: 'half way' } },
+      });
       const stored = JSON.parse((await redis.get(`shop:${id}:status`)) ?? 'null') as unknown;
       expect(stored).toMatchObject({ id, state: 'completed', result: 'done' });
       expect([0, 'SIGTERM']).toContain(await server.stop());

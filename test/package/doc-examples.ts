@@ -23,7 +23,12 @@ const FENCE = /^(\s*)(```+|~~~+)\s*(\S*)/;
 /** The README and every page under docs/ of the project at `root`. */
 export function docPages(root: string): string[] {
   const docs = join(root, 'docs');
-  return [join(root, 'README.md'), ...readdirSync(docs).filter((name) => name.endsWith('.md')).map((name) => join(docs, name))];
+  return [
+    join(root, 'README.md'),
+    ...readdirSync(docs)
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => join(docs, name)),
+  ];
 }
 
 /**

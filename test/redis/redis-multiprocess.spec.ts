@@ -56,7 +56,10 @@ describe('RedisProgressTracker across two processes', () => {
       await reader.until(() => stream.values.some((progress) => progress.value === step), `B streams step ${step}`);
       if (step < 3) {
         expect(await reader.request('getProgress', { id })).toStrictEqual({ value: step, data: { step, title: 'Q3 sales' } });
-        expect(await reader.request('getStatus', { id })).toMatchObject({ state: 'running', progress: { value: step, data: { step, title: 'Q3 sales' } } });
+        expect(await reader.request('getStatus', { id })).toMatchObject({
+          state: 'running',
+          progress: { value: step, data: { step, title: 'Q3 sales' } },
+        });
       }
     }
 
@@ -91,7 +94,12 @@ describe('RedisProgressTracker across two processes', () => {
 
     await owner.request('open', { id, step: 1 });
     const final = await finished;
-    expect(final).toMatchObject({ id, name: 'report.fail', state: 'failed', error: { name: 'RangeError', message: 'payment declined: card expired' } });
+    expect(final).toMatchObject({
+      id,
+      name: 'report.fail',
+      state: 'failed',
+      error: { name: 'RangeError', message: 'payment declined: card expired' },
+    });
     await reader.until(() => stream.error !== undefined, 'the stream fails');
     expect(stream.error).toStrictEqual({ name: 'JobFailedError', message: `Job ${id} failed: RangeError: payment declined: card expired` });
     expect(stream.completed).toBe(false);

@@ -13,7 +13,15 @@ export function uniquePrefix(name: string): string {
 
 /** A plain client on the test database, for looking at keys. Never retries, so a missing Redis fails fast. */
 export function inspector(port = REDIS_PORT, db = REDIS_DB): Redis {
-  return new Redis({ host: REDIS_HOST, port, db, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  return new Redis({
+    host: REDIS_HOST,
+    port,
+    db,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
 }
 
 /**

@@ -127,7 +127,11 @@ describe('RedisProgressTracker: keys and lifetimes', () => {
     // A crash: the tracker stops renewing, nothing is removed. (Shutting the app down later logs that the tracker is closed.)
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     await dying.close();
-    await until(async () => (await reader.getProgress(id)) === null && (await reader.getStatus(id)) === null, 'the dead job expires', 10_000);
+    await until(
+      async () => (await reader.getProgress(id)) === null && (await reader.getStatus(id)) === null,
+      'the dead job expires',
+      10_000,
+    );
     expect(await keysUnder(redis, keyPrefix)).toStrictEqual([]);
   });
 });
@@ -198,7 +202,7 @@ describe('RedisProgressTracker: shared between apps', () => {
     const subscriptions = ids.flatMap((id) => [follower.jobs.progress$(id).subscribe(), follower.jobs.progress$(id).subscribe()]);
     const waits = ids.map((id) => follower.jobs.waitFor(id));
     const subscribers = async (): Promise<string[]> =>
-      (await redis.client('LIST') as string).split('\n').filter((line) => line.includes(`name=${connectionName}:subscriber `));
+      ((await redis.client('LIST')) as string).split('\n').filter((line) => line.includes(`name=${connectionName}:subscriber `));
     await until(async () => (await subscribers()).some((line) => / sub=20 /.test(line)), 'the subscriber holds 20 channels');
     expect(await subscribers()).toHaveLength(1);
     owner.jobs.resume();
@@ -268,7 +272,9 @@ describe('RedisProgressTracker: connections and options', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         AsyncJobModule.forRootAsync({
-          useFactory: async () => ({ tracker: new RedisProgressTracker({ url: `redis://${REDIS_HOST}:${REDIS_PORT}/${REDIS_DB}`, keyPrefix }) }),
+          useFactory: async () => ({
+            tracker: new RedisProgressTracker({ url: `redis://${REDIS_HOST}:${REDIS_PORT}/${REDIS_DB}`, keyPrefix }),
+          }),
         }),
       ],
     }).compile();

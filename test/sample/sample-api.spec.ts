@@ -107,7 +107,9 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
         expect(report.type === 'progress' && report.progress.data).toMatchObject({ message: expect.any(String), step: expect.any(String) });
       }
       const messages = reports.map((event) => (event.type === 'progress' ? (event.progress.data as { message: string }).message : ''));
-      expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^Transcoding 1080p/), expect.stringMatching(/^Generating thumbnail 4 of 4/)]));
+      expect(messages).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^Transcoding 1080p/), expect.stringMatching(/^Generating thumbnail 4 of 4/)]),
+      );
 
       const { body } = await http().get(`/api/jobs/${job.id}`).expect(200);
       expect(body).toMatchObject({ id: job.id, state: 'completed', progress: 100 });
@@ -118,7 +120,9 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
       expect(rows.filter((row) => row.kind === 'video')).toHaveLength(3);
       expect(rows.filter((row) => row.kind === 'thumbnail')).toHaveLength(4);
 
-      const thumbnail = await http().get(`/api/renditions/${(body as JobBody).result!.thumbnailId}/thumbnail.svg`).expect(200);
+      const thumbnail = await http()
+        .get(`/api/renditions/${(body as JobBody).result!.thumbnailId}/thumbnail.svg`)
+        .expect(200);
       expect(thumbnail.headers['content-type']).toMatch(/^image\/svg\+xml/);
       expect(String(thumbnail.body ?? thumbnail.text)).toMatch(/^<svg /);
     });
@@ -192,7 +196,10 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
 
     it('accepts an upload, hashes it, and processes it', async () => {
       const bytes = Buffer.from('not really a video, but small and honest\n'.repeat(100));
-      const { body: item } = await http().post('/api/media').attach('file', bytes, { filename: '../../etc/My clip.mp4', contentType: 'video/mp4' }).expect(201);
+      const { body: item } = await http()
+        .post('/api/media')
+        .attach('file', bytes, { filename: '../../etc/My clip.mp4', contentType: 'video/mp4' })
+        .expect(201);
       expect(item).toMatchObject({ source: 'upload', name: 'My clip.mp4', sizeBytes: bytes.length, mimeType: 'video/mp4' });
       expect(item.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
       const { body: media } = await http().get('/api/media').expect(200);
@@ -212,7 +219,10 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
       expect(status).toBe(200);
       expect(contentType).toMatch(/^text\/event-stream/);
       const first = (await stream.next()).data as { kind: string; job: JobBody };
-      expect(first).toMatchObject({ kind: 'update', job: { id: job.id, state: 'running', progress: 0, message: 'Probing Team call.webm' } });
+      expect(first).toMatchObject({
+        kind: 'update',
+        job: { id: job.id, state: 'running', progress: 0, message: 'Probing Team call.webm' },
+      });
 
       clock.open();
       const rest = (await stream.rest()).map((event) => event.data as { kind: string; job?: JobBody });
@@ -276,7 +286,10 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
     });
 
     it('answers 413 for an upload over the limit', async () => {
-      await http().post('/api/media').attach('file', Buffer.alloc(MAX_UPLOAD_BYTES + 1), 'big.bin').expect(413);
+      await http()
+        .post('/api/media')
+        .attach('file', Buffer.alloc(MAX_UPLOAD_BYTES + 1), 'big.bin')
+        .expect(413);
     });
 
     it('still serves the page and its API afterwards', async () => {

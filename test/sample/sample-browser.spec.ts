@@ -74,7 +74,15 @@ describe('sample app in a real browser (Chromium, headless)', { timeout: 3 * DEA
     // The thumbnail the job wrote is shown, and it loaded.
     const thumbnail = row.locator('.job-thumb img');
     await thumbnail.waitFor();
-    await expect.poll(() => thumbnail.evaluate((img) => ((img as unknown as { complete: boolean }).complete ? (img as unknown as { naturalWidth: number }).naturalWidth : 0)), { timeout: DEADLINE }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        () =>
+          thumbnail.evaluate((img) =>
+            (img as unknown as { complete: boolean }).complete ? (img as unknown as { naturalWidth: number }).naturalWidth : 0,
+          ),
+        { timeout: DEADLINE },
+      )
+      .toBeGreaterThan(0);
     expect(await row.locator('[data-action="cancel"]').isVisible()).toBe(false);
   });
 
@@ -113,6 +121,7 @@ describe('sample app in a real browser (Chromium, headless)', { timeout: 3 * DEA
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // `UPDATE_SCREENSHOT=1 npx vitest run test/sample/sample-browser.spec.ts` refreshes the README's picture.
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(SCREENSHOT, fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url)));
+    if (process.env.UPDATE_SCREENSHOT === '1')
+      copyFileSync(SCREENSHOT, fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url)));
   });
 });

@@ -36,16 +36,22 @@ describe('sample app on PostgreSQL and Redis: two instances, one set of jobs', {
     expect(body).toMatchObject({ database: 'postgres', tracker: 'redis' });
   });
 
-  it("shows a job started on one instance, live, on the other, which cannot cancel it", async () => {
+  it('shows a job started on one instance, live, on the other, which cannot cancel it', async () => {
     firstClock.hold();
     const { body: job } = await request(first.app.getHttpServer()).post('/api/jobs').send({ mediaId: 'team-call' }).expect(202);
     await firstClock.paused();
 
     // The other instance lists it (shared database) with its live state (shared tracker).
     await expect
-      .poll(async () => (await request(second.app.getHttpServer()).get('/api/jobs').expect(200)).body.find((entry: { id: string }) => entry.id === job.id), {
-        timeout: 60_000,
-      })
+      .poll(
+        async () =>
+          (await request(second.app.getHttpServer()).get('/api/jobs').expect(200)).body.find(
+            (entry: { id: string }) => entry.id === job.id,
+          ),
+        {
+          timeout: 60_000,
+        },
+      )
       .toMatchObject({ state: 'running', progress: 0, message: 'Probing Team call.webm' });
 
     const conflict = await request(second.app.getHttpServer()).post(`/api/jobs/${job.id}/cancel`).expect(409);

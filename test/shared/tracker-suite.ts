@@ -162,7 +162,12 @@ export function describeTrackerContract(name: string, create: () => Promise<Trac
       await tracker.saveStatus(queued);
       expect(await reader.getStatus(id)).toStrictEqual(queued);
 
-      const running = status(id, { state: 'running', attempts: 1, startedAt: 1_700_000_000_500, progress: { value: 3, data: { note: 'àèìòù' } } });
+      const running = status(id, {
+        state: 'running',
+        attempts: 1,
+        startedAt: 1_700_000_000_500,
+        progress: { value: 3, data: { note: 'àèìòù' } },
+      });
       await tracker.saveStatus(running);
       expect(await reader.getStatus(id)).toStrictEqual(running);
 
@@ -178,7 +183,12 @@ export function describeTrackerContract(name: string, create: () => Promise<Trac
       expect(await reader.getStatus(id)).toStrictEqual(completed);
 
       const failedId = newId();
-      const failed = status(failedId, { state: 'failed', attempts: 3, finishedAt: 1_700_000_002_000, error: { name: 'TypeError', message: 'boom 💥' } });
+      const failed = status(failedId, {
+        state: 'failed',
+        attempts: 3,
+        finishedAt: 1_700_000_002_000,
+        error: { name: 'TypeError', message: 'boom 💥' },
+      });
       await tracker.saveStatus(failed, 60_000);
       expect(await reader.getStatus(failedId)).toStrictEqual(failed);
     });
@@ -215,7 +225,13 @@ export function describeTrackerContract(name: string, create: () => Promise<Trac
       });
       const final = await app.jobs.waitFor(id);
       expect(seen).toStrictEqual({ value: 5, data: jsonCopy(data) });
-      expect(final).toMatchObject({ id, state: 'completed', attempts: 1, progress: { value: 5, data: jsonCopy(data) }, result: { imported: 3, items: [1, 2, 3] } });
+      expect(final).toMatchObject({
+        id,
+        state: 'completed',
+        attempts: 1,
+        progress: { value: 5, data: jsonCopy(data) },
+        result: { imported: 3, items: [1, 2, 3] },
+      });
       expect(await reader.getStatus(id)).toStrictEqual(final);
       expect(await reader.getProgress(id)).toBeNull();
     });

@@ -188,7 +188,9 @@ describe.each(DATABASES)('enqueue after commit on $name', (db) => {
     await expect(jobs.performAfterCommit(fx.dataSource.manager, () => undefined)).rejects.toMatchObject({
       name: 'NoTransactionError',
       reason: 'inactive',
-      message: expect.stringMatching(/^performAfterCommit: expected a QueryRunner, or a transactional EntityManager, inside an active transaction/),
+      message: expect.stringMatching(
+        /^performAfterCommit: expected a QueryRunner, or a transactional EntityManager, inside an active transaction/,
+      ),
     });
     const idle = fx.dataSource.createQueryRunner();
     await expect(jobs.performAfterCommit(idle, () => undefined)).rejects.toBeInstanceOf(NoTransactionError);
@@ -213,7 +215,7 @@ describe.each(DATABASES)('enqueue after commit on $name', (db) => {
     expect(await jobs.waitFor(id)).toMatchObject({ state: 'completed', name: 'Mailer.send', result: 'sent to ada@example.com' });
   });
 
-  it("lets a job enqueue a follow-up after its own commit: the follow-up of a failing job never runs", async () => {
+  it('lets a job enqueue a follow-up after its own commit: the follow-up of a failing job never runs', async () => {
     const jobs = await open();
     const followUps = new Map<string, string>();
     const parent = async (tag: string, fail: boolean): Promise<void> => {

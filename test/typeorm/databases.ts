@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn, type DataSourceOptions, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
+import {
+  Column,
+  DataSource,
+  Entity,
+  PrimaryGeneratedColumn,
+  type DataSourceOptions,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+} from 'typeorm';
 import type { IsolationLevel } from 'nestjs-asyncjob';
 import { afterAll, beforeAll } from 'vitest';
 

@@ -151,7 +151,11 @@ describe.each(DATABASES)('the Group example through HTTP on $name', (db) => {
 
   it('after commit: the job is queued by the commit and renames the Group without polling', async () => {
     const { body } = await http().post('/groups').send({ name: 'committed_group', mode: 'after-commit' }).expect(201);
-    expect(await app!.get(AsyncJobService).waitFor(body.jobId)).toMatchObject({ state: 'completed', name: 'GroupJobs.rename', result: 'Prova' });
+    expect(await app!.get(AsyncJobService).waitFor(body.jobId)).toMatchObject({
+      state: 'completed',
+      name: 'GroupJobs.rename',
+      result: 'Prova',
+    });
     expect(await displayNameOf('committed_group')).toBe('Prova');
   });
 

@@ -305,7 +305,9 @@ describe('a transaction per job: configuration and misuse', () => {
 
   it('fails bootstrap on a dataSource that is not a DataSource, naming the option', async () => {
     await expect(createJobApp({ dataSource: {} as never })).rejects.toThrow(InvalidOptionError);
-    await expect(createJobApp({ dataSource: 'postgres://localhost' as never })).rejects.toThrow(/"dataSource": expected a TypeORM DataSource/);
+    await expect(createJobApp({ dataSource: 'postgres://localhost' as never })).rejects.toThrow(
+      /"dataSource": expected a TypeORM DataSource/,
+    );
   });
 
   it('fails on bad transaction options, naming them', async () => {

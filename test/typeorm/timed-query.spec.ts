@@ -1,6 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidArgumentError, InvalidOptionError, JobCancelledError, JobTimeoutError, ShuttingDownError, TimedQueryTimeoutError, type AsyncJobService, type IsolationLevel } from 'nestjs-asyncjob';
+import {
+  InvalidArgumentError,
+  InvalidOptionError,
+  JobCancelledError,
+  JobTimeoutError,
+  ShuttingDownError,
+  TimedQueryTimeoutError,
+  type AsyncJobService,
+  type IsolationLevel,
+} from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 import { DATABASES, SERVER_DATABASES, useDatabase, type DatabaseFixture } from './databases.js';
 
@@ -100,7 +109,7 @@ describe('timedQuery', () => {
     expect(tries).toBe(1);
   });
 
-  it("stops waiting when its job times out, and when the application shuts down", async () => {
+  it('stops waiting when its job times out, and when the application shuts down', async () => {
     const jobs = await open({ shutdownTimeout: 50 });
     const timedOut = gate<unknown>();
     const slow = await jobs.performWith({ timeout: 100 }, () =>
@@ -206,7 +215,9 @@ describe.each(SERVER_DATABASES)('the isolation trap on $name', (db) => {
     const app = await createJobApp({ dataSource: fx.dataSource, concurrency: 2 });
     const status = await pollForLateRow(fx, app.jobs, 'trapped', 'REPEATABLE READ');
     expect(status).toMatchObject({ state: 'completed', result: { tries: 4, found: null } });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/its transaction runs at REPEATABLE READ, where a retry inside it cannot see rows/));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/its transaction runs at REPEATABLE READ, where a retry inside it cannot see rows/),
+    );
     await app.close();
     warn.mockRestore();
   });

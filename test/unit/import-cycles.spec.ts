@@ -71,11 +71,14 @@ describe('lib/ imports', () => {
 
   it('engines are leaves: nothing outside lib/bullmq imports it, and only the entry points and BullMQ import the Redis tracker', () => {
     const graph = importGraph();
-    const importers = (target: (file: string) => boolean) =>
-      [...graph].filter(([, targets]) => targets.some(target)).map(([file]) => file);
+    const importers = (target: (file: string) => boolean) => [...graph].filter(([, targets]) => targets.some(target)).map(([file]) => file);
     expect(importers((file) => file.startsWith('bullmq/')).filter((file) => !file.startsWith('bullmq/'))).toEqual([]);
     const redisTracker = (file: string) => file === 'progress/redis-progress-tracker.ts' || file.startsWith('progress/redis/');
-    expect(importers(redisTracker).filter((file) => !redisTracker(file)).sort()).toEqual(['bullmq/bullmq-transport.ts', 'redis/index.ts']);
+    expect(
+      importers(redisTracker)
+        .filter((file) => !redisTracker(file))
+        .sort(),
+    ).toEqual(['bullmq/bullmq-transport.ts', 'redis/index.ts']);
   });
 
   it('the finder sees a cycle when there is one', () => {

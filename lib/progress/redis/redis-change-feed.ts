@@ -40,10 +40,12 @@ export class RedisChangeFeed implements JobChangeFeed {
     if (!watchers) {
       this.watchers.set(channel, (watchers = new Set()));
       // Once subscribed, nothing is missed: one re-read then covers the gap before it.
-      this.open().subscribe(channel).then(
-        () => this.notify(channel),
-        () => undefined,
-      );
+      this.open()
+        .subscribe(channel)
+        .then(
+          () => this.notify(channel),
+          () => undefined,
+        );
     }
     watchers.add(watcher);
     this.startRecheck();

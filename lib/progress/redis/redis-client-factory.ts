@@ -19,7 +19,8 @@ export interface TrackerClient {
 export function createTrackerClient(options: RedisProgressTrackerOptions, commandTimeout: number): TrackerClient {
   if (options.client !== undefined) {
     const clash = CONNECTION_SETTINGS.find((name) => options[name] !== undefined);
-    if (clash) throw new InvalidOptionError(`RedisProgressTracker.${clash}`, options[clash], 'no connection setting when "client" is given');
+    if (clash)
+      throw new InvalidOptionError(`RedisProgressTracker.${clash}`, options[clash], 'no connection setting when "client" is given');
     if (typeof options.client !== 'object' || options.client === null || typeof options.client.duplicate !== 'function') {
       throw new InvalidOptionError('RedisProgressTracker.client', options.client, 'an ioredis client (new Redis(...))');
     }
@@ -42,7 +43,8 @@ export function createTrackerClient(options: RedisProgressTrackerOptions, comman
   const { Redis: RedisClient } = loadIORedis();
   if (options.url !== undefined) {
     for (const name of ['host', 'port'] as const) {
-      if (options[name] !== undefined) throw new InvalidOptionError(`RedisProgressTracker.${name}`, options[name], 'no value when "url" is given');
+      if (options[name] !== undefined)
+        throw new InvalidOptionError(`RedisProgressTracker.${name}`, options[name], 'no value when "url" is given');
     }
     return { client: new RedisClient(urlWithoutDatabase(options.url), settings), owned: true };
   }
@@ -55,7 +57,8 @@ export function createTrackerClient(options: RedisProgressTrackerOptions, comman
 function database(options: RedisProgressTrackerOptions): number {
   const fromUrl = options.url === undefined ? undefined : parseUrl(options.url).pathname.replace(/^\//, '');
   const db = options.db ?? (fromUrl ? Number(fromUrl) : undefined) ?? options.redisOptions?.db ?? 15;
-  if (!Number.isSafeInteger(db) || db < 0) throw new InvalidOptionError('RedisProgressTracker.db', options.db ?? fromUrl, 'an integer >= 0');
+  if (!Number.isSafeInteger(db) || db < 0)
+    throw new InvalidOptionError('RedisProgressTracker.db', options.db ?? fromUrl, 'an integer >= 0');
   return db;
 }
 

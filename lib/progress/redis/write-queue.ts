@@ -70,7 +70,8 @@ export class WriteQueue {
   /** Queues `build`'s commands for this tick's batch; fails at once while Redis is away. */
   write(operation: string, build: (batch: WriteBatch) => void): Promise<void> {
     // A lazy client is still to connect: the batch's send connects it.
-    if (this.connection.failsFast && this.connection.client.status !== 'wait') return Promise.reject(this.connection.unavailable(operation));
+    if (this.connection.failsFast && this.connection.client.status !== 'wait')
+      return Promise.reject(this.connection.unavailable(operation));
     return new Promise<void>((resolve, reject) => {
       // After the current microtasks: every write of this burst joins the batch.
       if (this.pending.length === 0) process.nextTick(() => this.send());
