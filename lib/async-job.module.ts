@@ -5,7 +5,8 @@ import { AsyncJobExplorer } from './async-job.explorer.js';
 import { ConfigurableAsyncJobModule, type AsyncJobModuleRootOptions } from './async-job.module-definition.js';
 import { progressTrackerProvider, resolvedOptionsProvider } from './async-job.providers.js';
 import { JobRegistry } from './async-job.registry.js';
-import { AsyncJobService } from './async-job.service.js';
+import { AsyncJobService } from './service/async-job.service.js';
+import { JobBook } from './worker/job-book.js';
 
 /**
  * Background jobs with progress tracking.
@@ -23,7 +24,14 @@ import { AsyncJobService } from './async-job.service.js';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resolvedOptionsProvider, progressTrackerProvider, JobRegistry, AsyncJobExplorer, AsyncJobService],
+  providers: [
+    resolvedOptionsProvider,
+    { provide: JobBook, useFactory: () => new JobBook() },
+    progressTrackerProvider,
+    JobRegistry,
+    AsyncJobExplorer,
+    AsyncJobService,
+  ],
   exports: [AsyncJobService, PROGRESS_TRACKER],
 })
 export class AsyncJobModule extends ConfigurableAsyncJobModule {

@@ -7,8 +7,9 @@ import { resolveModuleOptions } from './async-job-options.resolver.js';
 import type { ResolvedModuleOptions } from './async-job-options.types.js';
 import { InvalidOptionError } from './errors/invalid-option.error.js';
 import type { AsyncJobModuleOptions } from './interfaces/async-job-module-options.interface.js';
-import { moduleOwnedTrackers } from './progress/own-tracker.js';
 import { MemoryProgressTracker } from './progress/memory-progress-tracker.js';
+import { ModuleMemoryTracker } from './progress/module-memory-tracker.js';
+import { JobBook } from './worker/job-book.js';
 import { isJobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 
 /** Validates the options once, at bootstrap, so a bad one fails start-up. */
@@ -27,13 +28,12 @@ export const resolvedOptionsProvider: Provider = {
  */
 export const progressTrackerProvider: Provider = {
   provide: PROGRESS_TRACKER,
-  useFactory: async (options: ResolvedModuleOptions, moduleRef: ModuleRef): Promise<ProgressTracker> => {
+  useFactory: async (options: ResolvedModuleOptions, moduleRef: ModuleRef, book: JobBook): Promise<ProgressTracker> => {
     const { tracker, transport } = options;
     if (tracker === undefined) {
       if (transport) return transport.createTracker();
-      const own = new MemoryProgressTracker({ maxRetained: options.maxRetained });
-      moduleOwnedTrackers.add(own);
-      return own;
+      // Reads its active jobs from the module's own records: nothing is copied into it while a job runs.
+      return new ModuleMemoryTracker(book, { maxRetained: options.maxRetained });
     }
     const instance = typeof tracker === 'function' ? await moduleRef.create(tracker as Type<ProgressTracker>) : tracker;
     if (transport && (instance instanceof MemoryProgressTracker || !isJobStatusStore(instance))) {
@@ -46,5 +46,5 @@ export const progressTrackerProvider: Provider = {
     }
     return instance;
   },
-  inject: [RESOLVED_OPTIONS, ModuleRef],
+  inject: [RESOLVED_OPTIONS, ModuleRef, JobBook],
 };

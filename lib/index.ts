@@ -4,7 +4,7 @@ export {
   type AsyncJobModuleAsyncOptions,
   type AsyncJobModuleRootOptions,
 } from './async-job.module-definition.js';
-export { AsyncJobService } from './async-job.service.js';
+export { AsyncJobService } from './service/async-job.service.js';
 export { PROGRESS_TRACKER } from './async-job.constants.js';
 export { isJobId } from './utils/job-id.js';
 export * from './decorators/index.js';

@@ -1,6 +1,6 @@
 import type { JobError, JobState, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
-import type { FinishedJob } from './own-tracker.js';
+import type { FinishedJob } from './finished-job.types.js';
 
 /**
  * The last `capacity` finished statuses, in finishing order, each kept until

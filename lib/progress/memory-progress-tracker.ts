@@ -1,7 +1,7 @@
 import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
 import { parseJson } from '../utils/json.js';
 import { FinishedStatusRing } from './finished-status-ring.js';
-import { LIVE_PROGRESS, RETAIN_FINISHED, type FinishedJob, type LiveProgressLookup } from './own-tracker.js';
+import type { FinishedJob } from './finished-job.types.js';
 import type { JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';
 
 /**
@@ -36,13 +36,6 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
   private readonly progress = new Map<string, StoredProgress>();
   private readonly active = new Map<string, JobStatus>();
   private readonly finished: FinishedStatusRing;
-  /**
-   * Set by the module on the tracker it builds for itself, whose active jobs'
-   * progress the service keeps in its own records.
-   *
-   * @internal
-   */
-  [LIVE_PROGRESS]?: LiveProgressLookup;
 
   constructor(options: MemoryProgressTrackerOptions = {}) {
     this.finished = new FinishedStatusRing(options.maxRetained ?? 10_000);
@@ -61,7 +54,7 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
   }
 
   getProgress(id: string): JobProgress | null {
-    const live = this[LIVE_PROGRESS]?.(id);
+    const live = this.liveProgress(id);
     if (live !== undefined) return live;
     const stored = this.progress.get(id);
     if (stored === undefined) return null;
@@ -74,7 +67,7 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
       return;
     }
     const { progress, ...fields } = status;
-    this[RETAIN_FINISHED](
+    this.retainFinished(
       {
         ...fields,
         progressValue: progress.value,
@@ -90,11 +83,21 @@ export class MemoryProgressTracker implements ProgressTracker, JobStatusStore {
    *
    * @internal
    */
-  [RETAIN_FINISHED](job: FinishedJob, retention: number): void {
+  retainFinished(job: FinishedJob, retention: number): void {
     // Most stores never hold an active status (the service keeps its own); no lookup for them.
     if (this.active.size > 0) this.active.delete(job.id);
     // Its result is kept as given: the service hands over a value it never touches again, and reads return copies.
     this.finished.save(job, retention, Date.now());
+  }
+
+  /**
+   * The progress of a job that the module keeps itself rather than in this
+   * tracker: none here; the module's own tracker reads its active jobs.
+   *
+   * @internal
+   */
+  protected liveProgress(_id: string): JobProgress | undefined {
+    return undefined;
   }
 
   getStatus(id: string): JobStatus | null {

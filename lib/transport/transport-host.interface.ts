@@ -38,7 +38,7 @@ export interface TransportHost {
   /** The `@AsyncJob` registered under `name` in this process. */
   jobNamed(name: string): JobDefinition | undefined;
   /** Runs one attempt; never rejects. Answers at once when the function returned at once. */
-  runDelivered(job: DeliveredJob): DeliveryOutcome | Promise<DeliveryOutcome>;
+  runDelivered(job: DeliveredJob): DeliveryOutcome | PromiseLike<DeliveryOutcome>;
   /** Cancels a job running in this process; false when it does not run here. */
   cancelLocal(id: string): Promise<boolean>;
   /** BullMQ has recorded the end of job `id`, which ran here: its own record answers for it from now on. */

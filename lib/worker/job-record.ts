@@ -6,6 +6,11 @@ import type { BacklogNode } from './backlog.js';
 import type { AttemptHandle } from './attempt.types.js';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 
+/** Where the progress of a job delivered by a queue is written: the queue's own record of it. */
+export interface ProgressReporter {
+  reportProgress(id: string, attempt: number, value: number, data: unknown): void;
+}
+
 /**
  * The worker's own, mutable record of a job that is active in this process.
  * Public views of it are {@link JobStatus} snapshots.
@@ -36,6 +41,8 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
    * back to the queue rather than interrupted.
    */
   external = false;
+  /** Set for a delivered job: its progress goes there rather than to the module's tracker. */
+  reporter?: ProgressReporter | undefined;
   /** Its function declares a result that is not a promise: it runs without AsyncLocalStorage (see JobRunner). */
   synchronous = false;
 

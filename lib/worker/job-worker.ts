@@ -36,7 +36,7 @@ export class JobWorker<T extends BacklogNode<T>> {
   constructor(
     private readonly concurrency: number,
     /** Runs one item: synchronously (returns nothing) or until the promise settles. Should not throw. Pass a bound method rather than an arrow, for the reason above. */
-    private readonly run: (item: T) => Promise<void> | void,
+    private readonly run: (item: T) => PromiseLike<void> | void,
     options: { paused?: boolean } = {},
   ) {
     this.paused = options.paused ?? false;
@@ -132,7 +132,7 @@ export class JobWorker<T extends BacklogNode<T>> {
 
   /** One item's run; one that ends synchronously frees its slot at once, with no promise made for it. */
   execute(item: T): void {
-    let result: Promise<void> | void;
+    let result: PromiseLike<void> | void;
     try {
       result = this.run(item);
     } catch {

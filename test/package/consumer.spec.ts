@@ -96,9 +96,11 @@ describe('the packed package, installed into new apps', () => {
     cpSync(join(appDir('core'), 'node_modules', 'nestjs-asyncjob'), unpacked, { recursive: true });
     const declarations = filesBelow(unpacked).filter((file) => file.endsWith('.d.ts'));
     expect(declarations.filter((file) => readFileSync(join(unpacked, file), 'utf8').includes('@internal'))).toEqual([]);
-    const service = readFileSync(join(unpacked, 'dist/lib/async-job.service.d.ts'), 'utf8');
+    const service = readFileSync(join(unpacked, 'dist/lib/service/async-job.service.d.ts'), 'utf8');
     expect(service).not.toMatch(/constructor\(/);
-    const map = JSON.parse(readFileSync(join(unpacked, 'dist/lib/async-job.service.js.map'), 'utf8')) as { sourcesContent?: string[] };
+    const map = JSON.parse(readFileSync(join(unpacked, 'dist/lib/service/async-job.service.js.map'), 'utf8')) as {
+      sourcesContent?: string[];
+    };
     expect(map.sourcesContent?.[0]).toContain('export class AsyncJobService');
   });
 

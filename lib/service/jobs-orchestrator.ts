@@ -1,0 +1,84 @@
+import type { LoggerService } from '@nestjs/common';
+import type { AttemptLifecycle } from '../attempt/attempt-lifecycle.js';
+import type { JobEventBus } from '../events/job-event-bus.js';
+import { JobCancelledError } from '../errors/job-cancelled.error.js';
+import { ShuttingDownError } from '../errors/shutting-down.error.js';
+import type { JobTransport } from '../transport/job-transport.interface.js';
+import type { LocalQueue } from '../transport/local-queue.js';
+import type { JobBook } from '../worker/job-book.js';
+import type { JobSubmission } from './job-submission.js';
+
+/**
+ * Starts the module's jobs once the application is up, and stops them at
+ * shutdown: no new job is accepted, running and queued ones get the grace
+ * period, the rest are interrupted (a queue's job is handed back to it for
+ * another worker), and what the module opened is closed.
+ */
+export class JobsOrchestrator {
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly shutdownTimeout: number,
+    private readonly submission: JobSubmission,
+    private readonly book: JobBook,
+    private readonly local: LocalQueue,
+    private readonly lifecycle: AttemptLifecycle,
+    private readonly bus: JobEventBus,
+    private readonly logger: LoggerService,
+    private readonly transport: JobTransport | undefined,
+  ) {}
+
+  /** Aborted once shutdown is over. */
+  get stopped(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  /** With a transport that runs jobs here, starts taking them once every `@AsyncJob` is registered. */
+  async bootstrap(): Promise<void> {
+    await this.transport?.startWorkers();
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.submission.accepting) return;
+    this.submission.close();
+    // Worker role: no more jobs are taken from the queue; they stay in it for the next worker.
+    await this.transport?.pause();
+    if (this.book.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownTimeout)));
+      await Promise.race([this.book.whenIdle(), graceOver]);
+      clearTimeout(timer);
+    }
+    await this.interruptUnfinished();
+    if (this.transport) {
+      await this.book.whenIdle();
+      await this.transport.close();
+    }
+    this.stopping.abort(new ShuttingDownError());
+    this.local.stop();
+    this.bus.complete();
+  }
+
+  /** Jobs still unfinished after the grace period: logged and interrupted, so no tracker is left showing a ghost job. */
+  private async interruptUnfinished(): Promise<void> {
+    const unfinished = this.book.values().filter((record) => !record.isFinal);
+    if (unfinished.length === 0) return;
+    this.logger.warn(
+      `Shutting down: ${unfinished.length} job(s) did not finish within ${this.shutdownTimeout} ms and were interrupted: ` +
+        unfinished.map((record) => `${record.id} (${record.name})`).join(', '),
+    );
+    await Promise.all(
+      unfinished.map((record) => {
+        const reason = new JobCancelledError(record.id, 'interrupted');
+        if (record.external) {
+          // Handed back to the queue (its attempt answers `requeued`): another worker runs it again.
+          this.book.setState(record, 'queued');
+          this.local.halt(record, reason);
+          return undefined;
+        }
+        this.local.halt(record, reason);
+        return this.lifecycle.finish(record, 'interrupted', { ok: false, error: reason });
+      }),
+    );
+  }
+}
