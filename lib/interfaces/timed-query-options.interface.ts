@@ -1,7 +1,7 @@
 /**
  * Options of `AsyncJobService.timedQuery()`. With the defaults the query runs
  * after 1 s, then up to 10 more times 6 s apart: 11 tries and at most 61 s of
- * waiting (tgext.asyncjob's README rounds it to "60 seconds").
+ * waiting.
  *
  * @publicApi
  */

@@ -4,8 +4,8 @@ import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.
 export type Awaitable<T> = T | PromiseLike<T>;
 
 /**
- * Where job progress is kept: the four calls of tgext.asyncjob's tracker
- * protocol. Implement it to keep progress in any store; every method may
+ * Where job progress is kept: four calls (track, setProgress, getProgress,
+ * remove). Implement it to keep progress in any store; every method may
  * return a value or a promise.
  *
  * `data` handed to `setProgress` has already been checked to be

@@ -238,7 +238,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * tgext.asyncjob's view of a job: `{ value: -1, data: null }` while queued
+   * The job's progress in its simplest form: `{ value: -1, data: null }` while queued
    * or before its first `setProgress`, `{ value, data }` after, and `null`
    * once it has finished (its transaction settled) or when the id is unknown.
    * Returns a copy.

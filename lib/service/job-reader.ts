@@ -20,7 +20,7 @@ export class JobReader {
     protected readonly statuses: JobStatusStore,
   ) {}
 
-  /** tgext.asyncjob's view: `{ -1, null }` while queued, `{ value, data }` after a report, `null` once finished or unknown. */
+  /** `{ -1, null }` while queued, `{ value, data }` after a report, `null` once finished or unknown. */
   async getProgress(id: string): Promise<JobProgress | null> {
     assertJobId(id, 'getProgress');
     return this.trackedProgress(id);

@@ -21,7 +21,7 @@ const jobStorage = new AsyncLocalStorage<JobContext>();
  * `run` enables it; it is disabled when a caller says the work that follows
  * is not a job's ({@link JobRunner.releaseStorage}: a module with no job
  * left, a queue's job just ended) and no function is running. Disabling
- * costs about 2 µs, so the local worker, with a backlog, does not toggle it
+ * has a cost (see docs/performance.md), so the local worker, with a backlog, does not toggle it
  * per job; a queue's jobs do, as each is followed by BullMQ's own promises.
  * Continuations made while it was enabled keep their context, so a function
  * still running (even one whose attempt has timed out) reads its context as

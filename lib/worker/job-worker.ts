@@ -9,7 +9,7 @@ import { Backlog, type BacklogNode } from './backlog.js';
  * Items wait in a {@link Backlog} and enter the stream only when a slot is
  * free: however long the backlog, each item costs O(1). The slots are
  * counted here, so the stream needs no `mergeMap`: its inner subscription
- * per item (about 1 KB of allocations) only repeated that count, and it
+ * per item (allocations measured in docs/performance.md) only repeated that count, and it
  * buffers overflow in an array it shifts, O(N²) for a burst of N.
  *
  * Every run happens in the async context captured when the worker was built
@@ -18,7 +18,7 @@ import { Backlog, type BacklogNode } from './backlog.js';
  *
  * The per-item path calls prototype methods (a bound method, an observer
  * class) rather than closures made per worker, so every worker of the
- * process runs the same functions: about 10 % less per job on a steady feed.
+ * process runs the same functions, which V8 optimises once (see docs/performance.md).
  */
 export class JobWorker<T extends BacklogNode<T>> {
   private readonly backlog = new Backlog<T>();

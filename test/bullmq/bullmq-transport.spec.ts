@@ -44,7 +44,7 @@ describe('BullMqTransport in one process', () => {
     redis?.disconnect();
   });
 
-  it('starts a named job through BullMQ: seed progress at once, then running on the worker, then completed', async () => {
+  it('starts a named job through BullMQ: progress { value: -1, data: null } at once, then running on the worker, then completed', async () => {
     const { jobs, moduleRef } = await app({ concurrency: 2 });
     const id = await jobs.start(ReportJobs, 'build', 'Q3');
     expect(id).toMatch(/^asyncjob_\d+_[A-Za-z0-9_-]{22}$/);

@@ -33,7 +33,7 @@ class ProgressExampleController {
   }
 }
 
-describe("the seed's progress example over HTTP", () => {
+describe('the progress example over HTTP (start a job, poll its state)', () => {
   let app: INestApplication | undefined;
   afterEach(async () => {
     await app?.close();

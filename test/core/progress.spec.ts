@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, NotInJobError } from 'nestjs-asyncjob';
 import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
 
-describe('setProgress and getProgress (the seed semantics)', () => {
+describe('setProgress and getProgress: -1 while queued, the value while running, null once finished', () => {
   let app: JobApp | undefined;
   afterEach(async () => {
     await app?.close();
@@ -34,7 +34,7 @@ describe('setProgress and getProgress (the seed semantics)', () => {
     expect(await jobs.getProgress(id)).toBeNull();
   });
 
-  it('reads null for a failed job and for an unknown id, like the original', async () => {
+  it('reads null for a failed job and for an unknown id', async () => {
     app = await createJobApp();
     const { jobs } = app;
     const id = await jobs.perform(() => {

@@ -42,7 +42,7 @@ afterEach(async () => {
 afterAll(() => redis?.disconnect());
 
 describe('RedisProgressTracker: keys and lifetimes', () => {
-  it("keeps tgext.asyncjob's layout: the prefixed job id holds [value, data] as JSON", async () => {
+  it('keeps progress under the prefixed job id as a JSON [value, data] array', async () => {
     const tracker = newTracker({ keyPrefix: uniquePrefix('layout') });
     const id = `asyncjob_${randomUUID()}`;
     await tracker.track(id);
@@ -63,7 +63,7 @@ describe('RedisProgressTracker: keys and lifetimes', () => {
     }
   });
 
-  it("with keyPrefix '' the key is the bare job id, exactly as the original wrote it", async () => {
+  it("with keyPrefix '' the key is the bare job id", async () => {
     const tracker = newTracker({ keyPrefix: '' });
     const id = `asyncjob-test:bare:${randomUUID()}`;
     prefixes.push(id);
@@ -115,7 +115,7 @@ describe('RedisProgressTracker: keys and lifetimes', () => {
     expect((await app.jobs.waitFor(id)).state).toBe('completed');
   });
 
-  it("lets the keys of a process that died expire after timeout (the original's lost TTL left them forever)", async () => {
+  it('lets the keys of a process that died expire after timeout', async () => {
     const keyPrefix = uniquePrefix('expiry');
     const dying = newTracker({ keyPrefix, timeout: 1 });
     const reader = newTracker({ keyPrefix });

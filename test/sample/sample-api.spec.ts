@@ -35,7 +35,7 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
   const http = () => request(sample.app.getHttpServer());
   const rowsOf = (jobId: string) => sample.dataSource.getRepository(Rendition).findBy({ jobId });
 
-  describe("the original's progress example: /start and /state", () => {
+  describe('the progress example: /start and /state', () => {
     it('answers Not yet started, then each number the job reports, then Job Completed', async () => {
       clock.hold();
       sample.jobs.pause();
@@ -73,7 +73,7 @@ describe('sample app: HTTP API', { timeout: 120_000 }, () => {
       }
     });
 
-    it('answers Job Completed for a well-formed id it does not know, as the original does', async () => {
+    it('answers Job Completed for a well-formed id it does not know', async () => {
       await http().get('/state').query({ uid: unknownId() }).expect(200, 'Job Completed');
     });
   });
