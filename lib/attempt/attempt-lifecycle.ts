@@ -38,7 +38,7 @@ export class AttemptLifecycle {
       this.bus.publish({ type: 'started', id: record.id, name: record.name, at: record.startedAt!, attempt: record.attempts });
     }
     const outcome = this.runner.run(record, record.attempts);
-    return andThen(outcome, (settled) => this.ended(record, settled, policy));
+    return andThen(outcome, this.ended<Answer>, this, record, policy);
   }
 
   /**
@@ -67,18 +67,18 @@ export class AttemptLifecycle {
     });
   }
 
-  private ended<Answer>(record: JobRecord, outcome: AttemptOutcome, policy: AttemptPolicy<Answer>): MaybePromise<Answer> {
+  private ended<Answer>(record: JobRecord, policy: AttemptPolicy<Answer>, outcome: AttemptOutcome): MaybePromise<Answer> {
     policy.ran();
     record.context = undefined;
     // Cancelled or interrupted while it ran: already recorded.
     if (!record.is('running')) return policy.halted(record);
-    if (outcome.ok) return andThen(this.finish(record, 'completed', outcome), () => policy.finished(record, outcome));
+    if (outcome.ok) return andThen(this.finish(record, 'completed', outcome), policy.finished, policy, record, outcome);
     this.logger.error(
       `Exception in async job ${record.id} (${record.name}), attempt ${record.attempts} of ${record.options.attempts}: ${toJobError(outcome.error).message}`,
       stackOf(outcome.error),
     );
     if (policy.retries(record)) return policy.retry(record, outcome.error);
-    return andThen(this.finish(record, 'failed', outcome), () => policy.finished(record, outcome));
+    return andThen(this.finish(record, 'failed', outcome), policy.finished, policy, record, outcome);
   }
 
   private recordFinal(record: JobRecord, outcome: AttemptOutcome): MaybePromise<void> {
@@ -87,11 +87,11 @@ export class AttemptLifecycle {
     else record.error = toJobError(outcome.error);
     // A queue records a named job's completion itself (with its result and progress).
     if (record.external && outcome.ok) return this.forgetFinal(record);
-    return andThen(this.sink.saveFinal(record), (status) => this.forgetFinal(record, status));
+    return andThen(this.sink.saveFinal(record), this.forgetFinal, this, record, undefined);
   }
 
   /** The job is settled everywhere: followers learn its final state, and `drain` may resolve. */
-  private forgetFinal(record: JobRecord, status?: JobStatus): void {
+  private forgetFinal(record: JobRecord, _?: undefined, status?: JobStatus): void {
     this.book.remove(record);
     if (record.external) this.acks.keep(record);
     if (this.bus.isFollowed(record.id)) this.bus.publish(finalEvent(status ?? record.snapshot()));

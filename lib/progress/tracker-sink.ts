@@ -1,7 +1,7 @@
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import { andThen, type MaybePromise } from '../utils/maybe-promise.js';
 import type { JobRecord } from '../worker/job-record.js';
-import type { JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';
+import type { Awaitable, JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';
 import type { StatusSink } from './status-sink.interface.js';
 import type { TrackerCalls } from './tracker-calls.js';
 
@@ -24,7 +24,7 @@ export class TrackerSink implements StatusSink {
   track(record: JobRecord): MaybePromise<void> {
     const tracking = this.tracker.track(record.id);
     if (this.statusesAreLocal) return tracking;
-    return andThen(tracking, () => this.statuses.saveStatus(record.snapshot()));
+    return andThen(tracking, this.saveSnapshot, this, record, undefined);
   }
 
   async trackQueued(status: JobStatus): Promise<void> {
@@ -52,8 +52,20 @@ export class TrackerSink implements StatusSink {
     return this.setProgress(record, -1, null);
   }
 
+  private saveSnapshot(record: JobRecord): Awaitable<void> {
+    return this.statuses.saveStatus(record.snapshot());
+  }
+
+  private untrackFinished(status: JobStatus): MaybePromise<JobStatus> {
+    return andThen(this.untrack(status.id), finishedStatus, undefined, status, undefined);
+  }
+
   saveFinal(record: JobRecord): MaybePromise<JobStatus> {
     const status = record.snapshot();
-    return andThen(this.saveStatus(status, this.retention), () => andThen(this.untrack(record.id), () => status));
+    return andThen(this.saveStatus(status, this.retention), this.untrackFinished, this, status, undefined);
   }
+}
+
+function finishedStatus(status: JobStatus): JobStatus {
+  return status;
 }

@@ -86,6 +86,11 @@ export class LocalQueue implements AttemptPolicy<void> {
     this.book.setState(record, 'running');
     record.attempts++;
     record.startedAt = Date.now();
-    return andThen(this.sink.saveActive(record), () => (record.is('running') ? this.lifecycle.attempt(record, this) : undefined));
+    return andThen(this.sink.saveActive(record), this.startAttempt, this, record, undefined);
+  }
+
+  /** Saved as running: unless it was cancelled meanwhile, its function runs. */
+  private startAttempt(record: JobRecord): MaybePromise<void> {
+    return record.is('running') ? this.lifecycle.attempt(record, this) : undefined;
   }
 }

@@ -11,7 +11,7 @@ import {
   type JobMethodArgs,
   type JobMethodName,
 } from 'nestjs-asyncjob';
-import { createJobApp, type JobApp } from '../helpers/job-app.js';
+import { createJobApp, jobAppForTest } from '../helpers/job-app.js';
 
 @Injectable()
 class VideoProcessor {
@@ -41,15 +41,12 @@ class VideoProcessor {
 }
 
 describe('@AsyncJob', () => {
-  let app: JobApp | undefined;
   afterEach(async () => {
     vi.restoreAllMocks();
-    await app?.close();
-    app = undefined;
   });
 
   it('starts a decorated method in the background with typed arguments, named ClassName.methodName', async () => {
-    app = await createJobApp({}, { providers: [VideoProcessor] });
+    const app = await jobAppForTest({}, { providers: [VideoProcessor] });
     const { jobs, moduleRef } = app;
     const id = await jobs.start(VideoProcessor, 'transcode', 'intro.mp4', 800);
     const status = await jobs.waitFor(id);
@@ -65,7 +62,7 @@ describe('@AsyncJob', () => {
 
   it('applies the decorator options (name, timeout) and lets a call override them', async () => {
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    app = await createJobApp({}, { providers: [VideoProcessor] });
+    const app = await jobAppForTest({}, { providers: [VideoProcessor] });
     const { jobs } = app;
     const timedOut = await jobs.start(VideoProcessor, 'thumbnails', 'a.mp4');
     expect(await jobs.waitFor(timedOut)).toMatchObject({ name: 'thumbnails', state: 'failed', error: { name: 'JobTimeoutError' } });
@@ -74,13 +71,13 @@ describe('@AsyncJob', () => {
   });
 
   it('calling the method directly stays an ordinary call', async () => {
-    app = await createJobApp({}, { providers: [VideoProcessor] });
+    const app = await jobAppForTest({}, { providers: [VideoProcessor] });
     expect(app.moduleRef.get(VideoProcessor).notAJob()).toBe('plain');
     expect(() => app!.moduleRef.get(VideoProcessor).flaky()).toThrow('flaky');
   });
 
   it('rejects a method that is not a discovered @AsyncJob with JobNotRegisteredError', async () => {
-    app = await createJobApp({}, { providers: [VideoProcessor] });
+    const app = await jobAppForTest({}, { providers: [VideoProcessor] });
     await expect(app.jobs.start(VideoProcessor, 'notAJob')).rejects.toBeInstanceOf(JobNotRegisteredError);
     @Injectable()
     class NotProvided {
@@ -118,7 +115,7 @@ describe('@AsyncJob', () => {
       exports: ['VIDEO'],
     })
     class MediaModule {}
-    app = await createJobApp({}, { imports: [MediaModule], providers: [{ provide: 'ALIAS', useExisting: 'VIDEO' }] });
+    const app = await jobAppForTest({}, { imports: [MediaModule], providers: [{ provide: 'ALIAS', useExisting: 'VIDEO' }] });
     const id = await app.jobs.start(VideoProcessor, 'transcode', 'b.mp4', 1);
     expect((await app.jobs.waitFor(id)).result).toBe('b.mp4@1k');
   });

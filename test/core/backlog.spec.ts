@@ -1,6 +1,6 @@
 import { Subject, mergeMap } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createJobApp, type JobApp } from '../helpers/job-app.js';
+import { describe, expect, it } from 'vitest';
+import { jobAppForTest } from '../helpers/job-app.js';
 
 /**
  * Counts the work `Array.prototype.shift` does: each call moves every
@@ -28,12 +28,6 @@ async function shiftWork(run: () => Promise<void>): Promise<{ calls: number; ele
 const BURST = 50_000;
 
 describe('the backlog costs O(1) per job', () => {
-  let app: JobApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
   it('a bare Subject + mergeMap burst does quadratic shift work (the counter can see it)', async () => {
     const work = await shiftWork(
       () =>
@@ -48,7 +42,7 @@ describe('the backlog costs O(1) per job', () => {
   });
 
   it(`a burst of ${BURST} jobs through perform moves a bounded number of elements per job`, async () => {
-    app = await createJobApp({ concurrency: 8, retention: 0 });
+    const app = await jobAppForTest({ concurrency: 8, retention: 0 });
     const { jobs } = app;
     const work = await shiftWork(async () => {
       const accepted: Promise<string>[] = [];

@@ -2,21 +2,18 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@nestjs/common';
 import { JobCancelledError, JobFailedError, JobNotFoundError, JobTimeoutError, type JobEvent, type JobProgress } from 'nestjs-asyncjob';
-import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, gate, until } from '../helpers/job-app.js';
 
 describe('concurrency, cancel, timeout, retries, streams', () => {
-  let app: JobApp | undefined;
   beforeEach(() => {
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
   afterEach(async () => {
     vi.restoreAllMocks();
-    await app?.close();
-    app = undefined;
   });
 
   it.each([1, 3])('never runs more than concurrency=%i jobs at once, and starts them in FIFO order', async (concurrency) => {
-    app = await createJobApp({ concurrency });
+    const app = await jobAppForTest({ concurrency });
     const { jobs } = app;
     let running = 0;
     let peak = 0;
@@ -35,7 +32,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('cancels a queued job: it never runs, its status is cancelled and its progress null', async () => {
-    app = await createJobApp({ paused: true });
+    const app = await jobAppForTest({ paused: true });
     const { jobs } = app;
     let ran = false;
     const id = await jobs.perform(() => {
@@ -52,7 +49,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('cancels a running job: its AbortSignal fires with a JobCancelledError and the next job runs', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const started = gate();
     let reason: unknown;
@@ -78,7 +75,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('frees the slot of a cancelled job that ignores its signal, and drops its later progress', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const started = gate();
     const release = gate();
@@ -97,7 +94,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('fails a job that outruns its timeout with a JobTimeoutError and aborts its signal', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     let aborted: unknown;
     const id = await jobs.performWith({ timeout: 30 }, () => {
@@ -110,13 +107,13 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('applies defaultJobOptions.timeout to every job', async () => {
-    app = await createJobApp({ defaultJobOptions: { timeout: 20 } });
+    const app = await jobAppForTest({ defaultJobOptions: { timeout: 20 } });
     const id = await app.jobs.perform(() => new Promise(() => undefined));
     expect((await app.jobs.waitFor(id)).error?.name).toBe('JobTimeoutError');
   });
 
   it('retries with exponential backoff when attempts > 1, then completes', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const events: JobEvent[] = [];
     jobs.events$.subscribe((event) => events.push(event));
@@ -136,7 +133,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('gives up after the last attempt and records the last error', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     let calls = 0;
     const id = await jobs.performWith({ attempts: 2, backoff: { delay: 1 } }, () => {
@@ -146,7 +143,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('cancelling a job waiting for its retry stops it for good', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     let calls = 0;
     const id = await jobs.performWith({ attempts: 5, backoff: { delay: 60_000 } }, () => {
@@ -164,7 +161,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('progress$ streams the current value, each update, and completes with the job', async () => {
-    app = await createJobApp({ paused: true });
+    const app = await jobAppForTest({ paused: true });
     const { jobs } = app;
     const id = await jobs.perform(async () => {
       for (let i = 1; i <= 3; i++) await jobs.setProgress(i * 10, { step: i });
@@ -180,7 +177,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('progress$ errors with JobFailedError when the job fails, JobCancelledError when cancelled, JobNotFoundError when unknown', async () => {
-    app = await createJobApp({ paused: true });
+    const app = await jobAppForTest({ paused: true });
     const { jobs } = app;
     const failing = await jobs.perform(() => {
       throw new Error('decoder crashed');
@@ -199,7 +196,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('events$ reports every lifecycle step in order', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const events: string[] = [];
     jobs.events$.subscribe((event) => events.push(`${event.type}:${event.name}`));
@@ -223,7 +220,7 @@ describe('concurrency, cancel, timeout, retries, streams', () => {
   });
 
   it('drain resolves only when nothing is queued or running; pause holds jobs back until resume', async () => {
-    app = await createJobApp({ concurrency: 2 });
+    const app = await jobAppForTest({ concurrency: 2 });
     const { jobs } = app;
     await expect(jobs.drain()).resolves.toBeUndefined();
     jobs.pause();

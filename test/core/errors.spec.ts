@@ -21,8 +21,8 @@ import {
   WaitTimeoutError,
   type AsyncJobErrorCode,
 } from 'nestjs-asyncjob';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createJobApp, type JobApp } from '../helpers/job-app.js';
+import { describe, expect, it } from 'vitest';
+import { jobAppForTest } from '../helpers/job-app.js';
 
 /** One instance of every error class the package exports, as the module builds them. */
 const SAMPLES: Record<string, () => AsyncJobError> = {
@@ -48,12 +48,6 @@ const SAMPLES: Record<string, () => AsyncJobError> = {
 };
 
 describe('errors', () => {
-  let app: JobApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
   it('every exported error class is an AsyncJobError with a code of its own, named after its class', () => {
     const exported = Object.entries(library)
       .filter(([name, value]) => name.endsWith('Error') && typeof value === 'function' && name !== 'AsyncJobError')
@@ -72,7 +66,7 @@ describe('errors', () => {
   });
 
   it('bad arguments are AsyncJobErrors too, so one exception filter on AsyncJobError catches them all', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const untyped = jobs as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const calls: Array<[string, () => Promise<unknown>]> = [

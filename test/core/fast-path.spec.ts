@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryProgressTracker, PROGRESS_TRACKER, type JobStatus, type ProgressTracker } from 'nestjs-asyncjob';
-import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, gate, until } from '../helpers/job-app.js';
 
 /** Busy-waits `micros` µs: a job that holds the event loop, as CPU-bound work does. */
 function spin(micros: number): void {
@@ -23,14 +23,8 @@ function finished(id: string, finishedAt: number, result?: unknown): JobStatus {
 }
 
 describe('the synchronous path of trivial jobs', () => {
-  let app: JobApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
   it('lets timers run while a long backlog of synchronous jobs drains', async () => {
-    app = await createJobApp({ concurrency: 1 });
+    const app = await jobAppForTest({ concurrency: 1 });
     const { jobs } = app;
     let ran = 0;
     const total = 3_000;
@@ -49,7 +43,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('keeps each job in its own context when synchronous jobs run back to back', async () => {
-    app = await createJobApp({ concurrency: 2 });
+    const app = await jobAppForTest({ concurrency: 2 });
     const { jobs } = app;
     const seen = new Map<string, string | undefined>();
     const ids = await Promise.all(
@@ -65,7 +59,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('keeps the context of a function still running after its attempt timed out, though the module has nothing left', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     let afterTimeout: string | undefined;
     let resumed!: () => void;
@@ -82,7 +76,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('stops carrying job contexts once no job function runs, so later promises of the app pay no hook', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const read: Array<string | undefined> = [];
     let own = '';
@@ -98,7 +92,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('finds each active job by id, whether it ended before anyone looked it up or after', async () => {
-    app = await createJobApp({ paused: true, concurrency: 4 });
+    const app = await jobAppForTest({ paused: true, concurrency: 4 });
     const { jobs } = app;
     // Never looked up while active: they leave the (lazily built) index unseen.
     const unseen = await Promise.all(Array.from({ length: 3000 }, (_, i) => jobs.perform(() => i)));
@@ -126,7 +120,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('still finds the jobs left active after most of a long run ended unseen', async () => {
-    app = await createJobApp({ concurrency: 8 });
+    const app = await jobAppForTest({ concurrency: 8 });
     const { jobs } = app;
     const release = gate();
     const held: string[] = [];
@@ -144,7 +138,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('records a synchronous throw as a failure and goes on with the next job', async () => {
-    app = await createJobApp({ concurrency: 1 });
+    const app = await jobAppForTest({ concurrency: 1 });
     const { jobs } = app;
     const failing = await jobs.perform(() => {
       throw new Error('bad frame');
@@ -156,7 +150,7 @@ describe('the synchronous path of trivial jobs', () => {
   });
 
   it('answers progress through the default tracker injected as PROGRESS_TRACKER while the job runs, and null once it is done', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs, moduleRef } = app;
     const tracker = moduleRef.get<ProgressTracker>(PROGRESS_TRACKER);
     const release = gate();
@@ -178,7 +172,7 @@ describe('the synchronous path of trivial jobs', () => {
 
   it('still writes every change to a memory tracker the application gave, which another module may read', async () => {
     const shared = new MemoryProgressTracker();
-    app = await createJobApp({ tracker: shared });
+    const app = await jobAppForTest({ tracker: shared });
     const { jobs } = app;
     const release = gate();
     const reported = gate();

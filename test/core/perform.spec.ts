@@ -1,17 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidOptionError, QueueFullError } from 'nestjs-asyncjob';
-import { createJobApp, gate, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, gate } from '../helpers/job-app.js';
 
 describe('perform', () => {
-  let app: JobApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
   it('resolves to a unique asyncjob_<uuid v4> id before the job runs', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const release = gate();
     let ran = false;
@@ -30,7 +24,7 @@ describe('perform', () => {
   });
 
   it("never starts the job in the caller's turn: a CPU-bound job cannot hold up the caller's response", async () => {
-    app = await createJobApp({ concurrency: 4 });
+    const app = await jobAppForTest({ concurrency: 4 });
     const { jobs } = app;
     let started = false;
     const id = await jobs.perform(() => {
@@ -44,7 +38,7 @@ describe('perform', () => {
   });
 
   it('runs sync and async functions with their arguments and keeps the result', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const sync = await jobs.perform((a: number, b: string) => `${b}${a * 2}`, 21, 'x');
     const async = await jobs.perform(
@@ -59,7 +53,7 @@ describe('perform', () => {
   });
 
   it('names a job after its function, or the name option', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     function resizeThumbnail(): void {}
     const named = await jobs.perform(resizeThumbnail);
@@ -76,7 +70,7 @@ describe('perform', () => {
     ['undefined', undefined, /got undefined/],
     ['an object', { run() {} }, /got an object \(Object\)/],
   ])('rejects %s with an InvalidArgumentError naming what was passed', async (_label, value, message) => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const perform = app.jobs.perform as (fn: unknown) => Promise<string>;
     await expect(perform.call(app.jobs, value)).rejects.toThrow(InvalidArgumentError);
     await expect(perform.call(app.jobs, value)).rejects.toMatchObject({
@@ -88,14 +82,14 @@ describe('perform', () => {
   });
 
   it('rejects bad per-job options with an error naming the option', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     await expect(app.jobs.performWith({ timeout: -5 }, () => undefined)).rejects.toThrow(InvalidOptionError);
     await expect(app.jobs.performWith({ attempts: 0 }, () => undefined)).rejects.toThrow(/"attempts".*got 0/);
     await expect(app.jobs.performWith({ name: '' }, () => undefined)).rejects.toThrow(/"name"/);
   });
 
   it('works from inside another job, and the inner job runs after the outer one', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const order: string[] = [];
     let innerId = '';
@@ -113,7 +107,7 @@ describe('perform', () => {
   });
 
   it("runs the job in a fresh async context: the caller's AsyncLocalStorage stores do not leak in", async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const requestStore = new AsyncLocalStorage<{ user: string }>();
     const id = await requestStore.run({ user: 'alice' }, () =>
@@ -128,7 +122,7 @@ describe('perform', () => {
   });
 
   it('with maxQueued, rejects with a QueueFullError past the limit and accepts again once jobs start', async () => {
-    app = await createJobApp({ maxQueued: 2, paused: true });
+    const app = await jobAppForTest({ maxQueued: 2, paused: true });
     const { jobs } = app;
     await jobs.perform(() => undefined);
     await jobs.perform(() => undefined);

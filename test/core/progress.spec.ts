@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, NotInJobError } from 'nestjs-asyncjob';
-import { createJobApp, gate, until, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, gate, until } from '../helpers/job-app.js';
 
 describe('setProgress and getProgress: -1 while queued, the value while running, null once finished', () => {
-  let app: JobApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-
   it('reads (-1, null) while queued and while running before the first report, (value, data) after, null once finished', async () => {
-    app = await createJobApp({ paused: true });
+    const app = await jobAppForTest({ paused: true });
     const { jobs } = app;
     const started = gate();
     const reported = gate();
@@ -35,7 +29,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('reads null for a failed job and for an unknown id', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const id = await jobs.perform(() => {
       throw new Error('boom');
@@ -46,7 +40,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('finds the current job across awaits, timers and nested promises', async () => {
-    app = await createJobApp({ concurrency: 2 });
+    const app = await jobAppForTest({ concurrency: 2 });
     const { jobs } = app;
     const seen: Array<string | undefined> = [];
     const job = async (): Promise<void> => {
@@ -75,7 +69,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('throws NotInJobError outside a job, and currentJobId is undefined there', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     expect(() => app!.jobs.setProgress(1)).toThrow(NotInJobError);
     expect(() => app!.jobs.setProgress(1)).toThrow(/only be called inside a running job/);
     expect(app.jobs.currentJobId()).toBeUndefined();
@@ -91,7 +85,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
     ['a bigint in data', 1, { size: 10n }, /JSON-serialisable.*bigint/],
     ['NaN in data', 1, { ratio: Number.NaN }, /JSON-serialisable.*"ratio".*NaN/],
   ])('fails the job with an InvalidArgumentError for %s', async (_label, value, data, message) => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     let thrown: unknown;
     const id = await jobs.perform(async () => {
@@ -110,7 +104,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('rejects circular data with an InvalidArgumentError', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const circular: Record<string, unknown> = {};
     circular.self = circular;
@@ -123,7 +117,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('returns copies: neither the job nor a reader can change what is stored', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const hold = gate();
     const reported = gate();
@@ -145,7 +139,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('goes through JSON like every tracker: dates become strings, undefined properties vanish', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const hold = gate();
     const reported = gate();
@@ -161,7 +155,7 @@ describe('setProgress and getProgress: -1 while queued, the value while running,
   });
 
   it('rejects a non-string id with an InvalidArgumentError', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const getProgress = app.jobs.getProgress as (id: unknown) => Promise<unknown>;
     await expect(getProgress.call(app.jobs, 42)).rejects.toThrow(/expects a job id string, got 42/);
     await expect(getProgress.call(app.jobs, 42)).rejects.toBeInstanceOf(InvalidArgumentError);

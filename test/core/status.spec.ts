@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobNotFoundError, MemoryProgressTracker, WaitTimeoutError } from 'nestjs-asyncjob';
-import { createJobApp, gate, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, gate } from '../helpers/job-app.js';
 
 describe('getStatus and waitFor', () => {
-  let app: JobApp | undefined;
   afterEach(async () => {
     vi.useRealTimers();
-    await app?.close();
-    app = undefined;
   });
 
   it('walks queued → running → completed with timestamps, attempts and the result', async () => {
-    app = await createJobApp({ paused: true });
+    const app = await jobAppForTest({ paused: true });
     const { jobs } = app;
     const release = gate();
     const id = await jobs.perform(async () => {
@@ -43,7 +40,7 @@ describe('getStatus and waitFor', () => {
   });
 
   it('records a failure with the error name and message, never confused with an unknown id', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const id = await jobs.perform(async () => {
       throw new RangeError('frame 12 is out of range');
@@ -55,7 +52,7 @@ describe('getStatus and waitFor', () => {
 
   it('forgets finished statuses after the retention period', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    app = await createJobApp({ retention: 60_000 });
+    const app = await jobAppForTest({ retention: 60_000 });
     const { jobs } = app;
     const id = await jobs.perform(() => 'done');
     await jobs.waitFor(id);
@@ -66,14 +63,14 @@ describe('getStatus and waitFor', () => {
   });
 
   it('keeps nothing with retention 0', async () => {
-    app = await createJobApp({ retention: 0 });
+    const app = await jobAppForTest({ retention: 0 });
     const id = await app.jobs.perform(() => 'done');
     expect((await app.jobs.waitFor(id)).state).toBe('completed');
     expect(await app.jobs.getStatus(id)).toBeNull();
   });
 
   it('caps the number of finished statuses kept (maxRetained), forgetting the oldest', async () => {
-    app = await createJobApp({ maxRetained: 3 });
+    const app = await jobAppForTest({ maxRetained: 3 });
     const { jobs } = app;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await jobs.perform(() => i));
@@ -84,14 +81,14 @@ describe('getStatus and waitFor', () => {
 
   it('keeps memory bounded: 20 000 jobs leave at most maxRetained statuses and no progress entries', async () => {
     const tracker = new MemoryProgressTracker({ maxRetained: 100 });
-    app = await createJobApp({ tracker, concurrency: 8 });
+    const app = await jobAppForTest({ tracker, concurrency: 8 });
     for (let i = 0; i < 20_000; i++) await app.jobs.perform(() => i);
     await app.jobs.drain();
     expect(tracker.size).toEqual({ progress: 0, active: 0, finished: 100 });
   });
 
   it('waitFor resolves at once for a finished job and rejects for an unknown one', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const id = await jobs.perform(() => 1);
     await jobs.drain();
@@ -100,7 +97,7 @@ describe('getStatus and waitFor', () => {
   });
 
   it('waitFor rejects with WaitTimeoutError when the job outlasts the timeout, leaving the job alone', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const release = gate();
     const id = await jobs.perform(() => release.promise);
@@ -111,7 +108,7 @@ describe('getStatus and waitFor', () => {
   });
 
   it('drops a result that is not JSON-serialisable, with a warning, but still completes', async () => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const warn = vi.spyOn((await import('@nestjs/common')).Logger.prototype, 'warn').mockImplementation(() => undefined);
     const id = await app.jobs.perform(() => ({ handle: () => undefined }));
     const status = await app.jobs.waitFor(id);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AsyncJob, AsyncJobService } from 'nestjs-asyncjob';
 import { declaresSynchronousResult } from '../../lib/utils/declared-synchronous.js';
-import { createJobApp, until, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest, until } from '../helpers/job-app.js';
 
 /** What a job saw of itself: while it ran, and from a continuation it made. */
 interface Seen {
@@ -59,10 +59,7 @@ class TypedJobs {
 }
 
 describe('job methods that declare a synchronous result', () => {
-  let app: JobApp | undefined;
   afterEach(async () => {
-    await app?.close();
-    app = undefined;
     seen.clear();
     release = undefined;
   });
@@ -76,7 +73,7 @@ describe('job methods that declare a synchronous result', () => {
   });
 
   it('run in their context while they run: currentJobId and setProgress work, a continuation left behind finds no job', async () => {
-    app = await createJobApp({ concurrency: 2 }, { providers: [TypedJobs] });
+    const app = await jobAppForTest({ concurrency: 2 }, { providers: [TypedJobs] });
     const { jobs } = app;
     // An async job running meanwhile keeps AsyncLocalStorage enabled: the synchronous one still does not use it.
     const holding = await jobs.start(TypedJobs, 'hold');
@@ -94,7 +91,7 @@ describe('job methods that declare a synchronous result', () => {
   });
 
   it('keep the AsyncLocalStorage context for a method that returns a promise, async or not', async () => {
-    app = await createJobApp({}, { providers: [TypedJobs] });
+    const app = await jobAppForTest({}, { providers: [TypedJobs] });
     const { jobs } = app;
     const eventually = await jobs.start(TypedJobs, 'eventually', 'four');
     const awaiting = await jobs.start(TypedJobs, 'awaiting', 'fives');

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { MemoryProgressTracker, type JobProgress, type ProgressTracker } from 'nestjs-asyncjob';
-import { createJobApp, type JobApp } from '../helpers/job-app.js';
+import { jobAppForTest } from '../helpers/job-app.js';
 
 /** A real memory tracker whose calls fail on demand, as a store that goes away would. */
 class FlakyTracker implements ProgressTracker {
@@ -30,15 +30,12 @@ class FlakyTracker implements ProgressTracker {
 }
 
 describe('nothing kills the worker', () => {
-  let app: JobApp | undefined;
   let logged: MockInstance<Logger['error']>;
   beforeEach(() => {
     logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
   afterEach(async () => {
     vi.restoreAllMocks();
-    await app?.close();
-    app = undefined;
   });
 
   it.each([
@@ -64,7 +61,7 @@ describe('nothing kills the worker', () => {
     ],
     ['rejects with undefined', () => Promise.reject(undefined), { name: 'NonError', message: 'a non-Error was thrown: undefined' }],
   ])('a job that %s is logged with its id, name and stack, recorded as failed, and the next job runs', async (_label, fn, error) => {
-    app = await createJobApp();
+    const app = await jobAppForTest();
     const { jobs } = app;
     const bad = await jobs.performWith({ name: 'bad-job' }, fn);
     const next = await jobs.perform(() => 'still working');
@@ -78,7 +75,7 @@ describe('nothing kills the worker', () => {
 
   it('a tracker whose setProgress and remove fail: logged, the job still completes and the next one runs', async () => {
     const tracker = new FlakyTracker();
-    app = await createJobApp({ tracker });
+    const app = await jobAppForTest({ tracker });
     const { jobs } = app;
     tracker.failing.add('setProgress');
     tracker.failing.add('remove');
@@ -96,7 +93,7 @@ describe('nothing kills the worker', () => {
 
   it('a tracker that cannot track: perform rejects with its error and the job is not accepted', async () => {
     const tracker = new FlakyTracker();
-    app = await createJobApp({ tracker });
+    const app = await jobAppForTest({ tracker });
     const { jobs } = app;
     tracker.failing.add('track');
     let ran = false;
@@ -111,7 +108,7 @@ describe('nothing kills the worker', () => {
 
   it('a custom tracker with only the four methods still gets statuses (kept in memory)', async () => {
     const tracker = new FlakyTracker();
-    app = await createJobApp({ tracker });
+    const app = await jobAppForTest({ tracker });
     const { jobs } = app;
     const id = await jobs.perform(() => 7);
     expect(await jobs.waitFor(id)).toMatchObject({ state: 'completed', result: 7 });
@@ -121,7 +118,7 @@ describe('nothing kills the worker', () => {
 
   it('a getProgress failure reaches the reader, not the worker', async () => {
     const tracker = new FlakyTracker();
-    app = await createJobApp({ tracker });
+    const app = await jobAppForTest({ tracker });
     tracker.failing.add('getProgress');
     const id = await app.jobs.perform(() => 1);
     await expect(app.jobs.getProgress(id)).rejects.toThrow('store unavailable during getProgress');

@@ -1,5 +1,6 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { onTestFinished } from 'vitest';
 import { AsyncJobModule, AsyncJobService, type AsyncJobModuleRootOptions } from 'nestjs-asyncjob';
 
 export interface JobApp {
@@ -8,14 +9,25 @@ export interface JobApp {
   close(): Promise<void>;
 }
 
-/** A Nest application context with the module, as a user's test would build it. */
+/** A Nest application context with the module, as a user's test would build it; the caller closes it. */
 export async function createJobApp(options: AsyncJobModuleRootOptions = {}, metadata: ModuleMetadata = {}): Promise<JobApp> {
   const moduleRef = await Test.createTestingModule({
     ...metadata,
     imports: [AsyncJobModule.forRoot(options), ...(metadata.imports ?? [])],
   }).compile();
   await moduleRef.init();
-  return { moduleRef, jobs: moduleRef.get(AsyncJobService), close: () => moduleRef.close() };
+  let closing: Promise<void> | undefined;
+  return { moduleRef, jobs: moduleRef.get(AsyncJobService), close: () => (closing ??= moduleRef.close()) };
+}
+
+/**
+ * {@link createJobApp} for the test that calls it: closed when that test
+ * ends, passed or failed (a test may still close it earlier itself).
+ */
+export async function jobAppForTest(options: AsyncJobModuleRootOptions = {}, metadata: ModuleMetadata = {}): Promise<JobApp> {
+  const app = await createJobApp(options, metadata);
+  onTestFinished(() => app.close());
+  return app;
 }
 
 /** A promise the test settles by hand: the job waits on it instead of sleeping. */
