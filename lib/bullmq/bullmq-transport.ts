@@ -7,10 +7,10 @@ import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
-import { loadIORedis } from '../progress/redis/load-ioredis.js';
-import { closeQuietly } from '../progress/redis/redis-connection.js';
+import { closeQuietly } from '../shared/redis/close-quietly.js';
+import { isRedisClient, openRedisClient } from '../shared/redis/open-client.js';
+import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
-import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
 import type { StartExtras } from '../transport/start-extras.js';
@@ -229,7 +229,7 @@ export class BullMqTransport implements AsyncJobTransport {
       const db = new URL(connection).pathname.replace(/^\//, '');
       return new RedisProgressTracker(db ? { url: connection, keyPrefix } : { url: connection, db: 0, keyPrefix });
     }
-    if (isClient(connection)) {
+    if (isRedisClient(connection)) {
       return new RedisProgressTracker({
         client: connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 }),
         closeClient: true,
@@ -564,20 +564,13 @@ export class BullMqTransport implements AsyncJobTransport {
   private bullConnection(): ConnectionOptions {
     const connection = this.connection;
     if (typeof connection === 'string') return { url: connection };
-    return (isClient(connection) ? connection : { ...connection }) as ConnectionOptions;
+    return (isRedisClient(connection) ? connection : { ...connection }) as ConnectionOptions;
   }
 
   /** A connection of the transport's own, for pub/sub; closed by {@link close}. */
   private openClient(role: string): Redis {
-    const connection = this.connection;
     const settings: RedisOptions = { connectionName: `asyncjob:${role}`, maxRetriesPerRequest: null };
-    let client: Redis;
-    if (typeof connection !== 'string' && isClient(connection)) {
-      client = connection.duplicate(settings);
-    } else {
-      const { Redis: RedisClient } = loadIORedis();
-      client = typeof connection === 'string' ? new RedisClient(connection, settings) : new RedisClient({ ...connection, ...settings });
-    }
+    const client = openRedisClient(this.connection, settings, 'BullMqTransport');
     client.on('error', (error: Error) => this.logError(role, error));
     return client;
   }
@@ -649,10 +642,6 @@ function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const plain = toJobError(error);
   return Object.assign(new Error(plain.message), { name: plain.name });
-}
-
-function isClient(connection: RedisOptions | Redis): connection is Redis {
-  return typeof (connection as Partial<Redis>).duplicate === 'function';
 }
 
 function integer(name: string, value: unknown, min: number): number {
