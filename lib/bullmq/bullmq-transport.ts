@@ -19,7 +19,8 @@ import { backoffDelay } from '../utils/backoff.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { toJobError } from '../utils/job-error.js';
 import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
-import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
+import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
+import { resolveBullMqOptions } from './bullmq-options.js';
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
 import { holdsSecret, newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
 import { QueueEventFeed } from './queue-event-feed.js';
@@ -96,8 +97,6 @@ const ADD_CHUNK = 250;
 
 /** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
 const BACKOFF_TYPE = 'asyncjob';
-const DEFAULT_REMOVE_ON_COMPLETE: BullMqRetention = { age: 3600, count: 1000 };
-const DEFAULT_REMOVE_ON_FAIL: BullMqRetention = { age: 86_400, count: 10_000 };
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
 const CLOSE_TIMEOUT = 5000;
 /** At most one line per this many ms for a stream of Redis errors (an outage). */
@@ -176,40 +175,22 @@ export class BullMqTransport implements AsyncJobTransport {
   readonly feed: QueueEventFeed;
 
   constructor(options: BullMqTransportOptions) {
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('BullMqTransport', options, 'an options object');
-    const connection: unknown = options.connection;
-    if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
-      throw new InvalidOptionError('BullMqTransport.connection', connection, 'ioredis options, a redis:// URL or an ioredis client');
-    }
-    if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
-      throw new InvalidOptionError('BullMqTransport.connection', connection, 'a redis:// or rediss:// URL');
-    }
-    this.connection = options.connection;
-    this.queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
-    this.prefix = nonEmpty('prefix', options.prefix ?? 'bull');
-    if (options.worker !== undefined && typeof options.worker !== 'boolean')
-      throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
-    this.runsJobs = options.worker ?? true;
-    this.concurrency = options.concurrency === undefined ? undefined : integer('concurrency', options.concurrency, 1);
-    this.lockDuration = integer('lockDuration', options.lockDuration ?? 30_000, 100);
-    this.stalledInterval = integer('stalledInterval', options.stalledInterval ?? 30_000, 100);
-    this.maxStalledCount = integer('maxStalledCount', options.maxStalledCount ?? 1, 0);
-    this.cancelTimeout = integer('cancelTimeout', options.cancelTimeout ?? 5000, 0);
-    this.removeOnComplete = removal('removeOnComplete', options.removeOnComplete, DEFAULT_REMOVE_ON_COMPLETE);
-    this.removeOnFail = removal('removeOnFail', options.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
+    const settings = resolveBullMqOptions(options);
+    this.connection = settings.connection;
+    this.queueName = settings.queueName;
+    this.prefix = settings.prefix;
+    this.runsJobs = settings.runsJobs;
+    this.concurrency = settings.concurrency;
+    this.lockDuration = settings.lockDuration;
+    this.stalledInterval = settings.stalledInterval;
+    this.maxStalledCount = settings.maxStalledCount;
+    this.cancelTimeout = settings.cancelTimeout;
+    this.removeOnComplete = settings.removeOnComplete;
+    this.removeOnFail = settings.removeOnFail;
     this.main = { queueName: this.queueName, concurrency: this.concurrency };
-    const jobs: unknown = options.jobs ?? {};
-    if (typeof jobs !== 'object' || jobs === null)
-      throw new InvalidOptionError('BullMqTransport.jobs', jobs, 'an object of job name to { concurrency }');
-    for (const [name, settings] of Object.entries(jobs as Record<string, unknown>)) {
-      const concurrency = (settings as { concurrency?: unknown } | null)?.concurrency;
-      this.dedicated.set(name, {
-        queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`),
-        concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1),
-      });
-    }
+    for (const { jobName, queueName, concurrency } of settings.dedicated) this.dedicated.set(jobName, { queueName, concurrency });
     this.feed = new QueueEventFeed({
-      queueNames: this.lanes().map((lane) => lane.queueName),
+      queueNames: settings.queueNames,
       prefix: this.prefix,
       connection: () => this.bullConnection(),
       onError: (where, error) => this.logError(where, error),
@@ -642,38 +623,4 @@ function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const plain = toJobError(error);
   return Object.assign(new Error(plain.message), { name: plain.name });
-}
-
-function integer(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(`BullMqTransport.${name}`, value, `an integer >= ${min}`);
-  }
-  return value;
-}
-
-function nonEmpty(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a non-empty string');
-  return value;
-}
-
-function queueNameOption(name: string, value: unknown): string {
-  const text = nonEmpty(name, value);
-  if (text.includes(':')) throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a queue name without ":"');
-  return text;
-}
-
-/** A retention option as BullMQ's workers take it: `true` keeps none, `false` keeps all (`undefined`), a number that many. */
-function removal(name: string, value: unknown, fallback: BullMqRetention): KeepJobs | undefined {
-  if (value === undefined) return removal(name, { ...fallback }, fallback);
-  if (typeof value === 'boolean') return value ? { count: 0 } : undefined;
-  if (typeof value === 'number') return { count: integer(name, value, 0) };
-  if (typeof value !== 'object' || value === null)
-    throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a boolean, a count, or { age, count }');
-  const { age, count } = value as BullMqRetention;
-  if (age !== undefined) {
-    const seconds = integer(`${name}.age`, age, 0);
-    return count === undefined ? { age: seconds } : { age: seconds, count: integer(`${name}.count`, count, 0) };
-  }
-  if (count !== undefined) return { count: integer(`${name}.count`, count, 0) };
-  throw new InvalidOptionError(`BullMqTransport.${name}`, value, '{ age } and/or { count }');
 }
