@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { ConnectionOptions, Job, JobsOptions, KeepJobs, Processor, Queue, Worker } from 'bullmq';
+import type { ConnectionOptions, Job, KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
-import type { JobDefinition } from '../job-definition.types.js';
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
@@ -22,20 +21,10 @@ import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-j
 import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { resolveBullMqOptions } from './bullmq-options.js';
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
-import { holdsSecret, newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
+import { holdsSecret, parseNumberedId } from './queue-job-id.js';
+import { AddBatcher, type NamedJob } from './add-batcher.js';
+import { idOf, type JobData } from './job-data.js';
 import { QueueEventFeed } from './queue-event-feed.js';
-
-/**
- * What a BullMQ job of ours carries: the method's arguments, and its
- * resolved options when the start changed them (otherwise the worker uses
- * the `@AsyncJob`'s own, so every job's data stays small).
- */
-interface JobData {
-  readonly args: readonly unknown[];
-  readonly options?: ResolvedJobOptions;
-  /** The secret of a job BullMQ numbered: part of its id (see queue-job-id). */
-  readonly secret?: string | undefined;
-}
 
 /** A BullMQ queue, and this process's worker on it (worker role only). */
 interface Lane {
@@ -44,35 +33,8 @@ interface Lane {
   concurrency: number | undefined;
   queue?: Queue;
   worker?: Worker;
-  /** Jobs added in this tick, sent together by {@link BullMqTransport.add}. */
-  adding?: PendingAdd[] | undefined;
-  /** The last `addBulk` sent: the next waits for it. */
-  sent?: Promise<void>;
-}
-
-/**
- * A start waiting for its lane's next `addBulk`. Kept light: in a burst,
- * most starts wait while the chunks before theirs go out, so BullMQ's entry
- * for one (its data, its secret) is made only when its chunk is sent.
- */
-interface PendingAdd {
-  readonly name: string;
-  readonly args: readonly unknown[];
-  /** The start's options when they are not its `@AsyncJob`'s own. */
-  readonly options: ResolvedJobOptions | undefined;
-  readonly opts: JobsOptions;
-  /** Settles the start: with its id, or with a rejected promise (one function kept, not two). */
-  readonly settle: (id: string | PromiseLike<string>) => void;
-}
-
-/** The `@AsyncJob` a start is of: its name, and the options its jobs carry unless a start changes them. */
-type NamedJob = Pick<JobDefinition, 'name' | 'options'>;
-
-/** A job as `Queue.add` and `Queue.addBulk` take it. */
-interface QueueEntry {
-  readonly name: string;
-  readonly data: JobData;
-  readonly opts: JobsOptions;
+  /** Starts of this lane's jobs, batched into its queue. */
+  adds?: AddBatcher;
 }
 
 /**
@@ -83,20 +45,6 @@ interface QueueEntry {
 const OUR_ID = Symbol('asyncjob:id');
 type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
 
-/** The options of a plain start, shared: BullMQ copies a job's options before it reads them. */
-const NO_JOB_OPTIONS: JobsOptions = Object.freeze({});
-
-/**
- * Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one
- * command batch, during which the workers' commands wait. Measured in the
- * BullMQ bench, a burst of 10 000 starts with workers in the same process:
- * 250 runs about an eighth faster than 1 000 (fewer commands and objects in
- * flight at each collection); 100 and 50 gain nothing more.
- */
-const ADD_CHUNK = 250;
-
-/** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
-const BACKOFF_TYPE = 'asyncjob';
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
 const CLOSE_TIMEOUT = 5000;
 /** At most one line per this many ms for a stream of Redis errors (an outage). */
@@ -239,6 +187,7 @@ export class BullMqTransport implements AsyncJobTransport {
       });
       queue.on('error', (error: Error) => this.logError(`queue ${lane.queueName}`, error));
       lane.queue = queue;
+      lane.adds = new AddBatcher(queue);
     }
     this.main.concurrency ??= moduleConcurrency;
   }
@@ -287,31 +236,13 @@ export class BullMqTransport implements AsyncJobTransport {
   }
 
   /**
-   * Adds a job; `args` have been checked JSON-serialisable. Jobs added in
-   * the same tick go to BullMQ together, in `addBulk` calls of up to
-   * {@link ADD_CHUNK} per lane, sent one after the other: a round trip per
-   * chunk, not per start. Resolves to the job's id once BullMQ holds it:
-   * `id` when given (BullMQ then keeps it as the job's own), otherwise one
-   * made of BullMQ's number for it and a secret.
-   *
-   * A rejection means the job was not added, except when the connection
-   * broke while its chunk was being sent: BullMQ may then hold it. @internal
+   * Adds a job; `args` have been checked JSON-serialisable. Jobs added in the
+   * same tick go to BullMQ together (see {@link AddBatcher}). @internal
    */
   add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
-    const { name } = job;
-    const lane = this.laneFor(name);
-    if (!lane.queue) return Promise.reject(new TransportNotStartedError());
-    const opts = queueJobOptions(id, options, extra);
-    // The `@AsyncJob`'s own options are left out of the job's data: the worker has them.
-    const own = options === job.options ? undefined : options;
-    return new Promise<string>((settle) => {
-      if (!lane.adding) {
-        lane.adding = [];
-        // After the current microtasks: every start of this burst joins the batch.
-        process.nextTick(() => this.sendAdds(lane));
-      }
-      lane.adding.push({ name, args, options: own, opts, settle });
-    });
+    const adds = this.laneFor(job.name).adds;
+    if (!adds) return Promise.reject(new TransportNotStartedError());
+    return adds.add(job, id, args, options, extra);
   }
 
   /**
@@ -507,22 +438,6 @@ export class BullMqTransport implements AsyncJobTransport {
     await Promise.all([...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)));
   }
 
-  /**
-   * One chunk after the other: jobs enter the queue in the order they were
-   * started, and a burst holds BullMQ's objects for one chunk at a time, not
-   * for all of it (measured: a tenth of the collector's time for a burst of
-   * 10 000).
-   */
-  private sendAdds(lane: Lane): void {
-    const batch = lane.adding ?? [];
-    lane.adding = undefined;
-    const queue = lane.queue!;
-    for (let from = 0; from < batch.length; from += ADD_CHUNK) {
-      const chunk = batch.slice(from, from + ADD_CHUNK);
-      lane.sent = lane.sent ? lane.sent.then(() => addChunk(queue, chunk)) : addChunk(queue, chunk);
-    }
-  }
-
   private lanes(): Lane[] {
     return [this.main, ...this.dedicated.values()];
   }
@@ -565,58 +480,6 @@ export class BullMqTransport implements AsyncJobTransport {
       `BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`,
     );
   }
-}
-
-/** One `addBulk`; each caller learns its own job's outcome. */
-async function addChunk(queue: Queue, chunk: PendingAdd[]): Promise<void> {
-  const entries = chunk.map(queueEntry);
-  let added: readonly Job[];
-  try {
-    added = entries.length === 1 ? [await queue.add(entries[0]!.name, entries[0]!.data, entries[0]!.opts)] : await queue.addBulk(entries);
-  } catch (error) {
-    if (chunk.length === 1) return chunk[0]!.settle(Promise.reject(error));
-    // One job's failure must not fail the others: a job with an id of its own is added again alone (if the
-    // batch did add it, BullMQ answers the duplicate by adding nothing). A numbered one cannot be told
-    // apart from a copy: it fails with the batch.
-    await Promise.all(
-      entries.map((entry, i) => {
-        const { settle } = chunk[i]!;
-        if (entry.opts.jobId === undefined) return settle(Promise.reject(error));
-        return queue.add(entry.name, entry.data, entry.opts).then(
-          (one) => settle(idOf(one)),
-          (retryError: unknown) => settle(Promise.reject(retryError)),
-        );
-      }),
-    );
-    return;
-  }
-  for (let i = 0; i < chunk.length; i++) chunk[i]!.settle(idOf(added[i]!));
-}
-
-/** BullMQ's entry for a pending start; one BullMQ numbers gets a secret of its own. */
-function queueEntry(pending: PendingAdd): QueueEntry {
-  const { args, options } = pending;
-  const secret = pending.opts.jobId === undefined ? newSecret() : undefined;
-  return { name: pending.name, data: options ? { args, options, secret } : { args, secret }, opts: pending.opts };
-}
-
-/** What BullMQ is told of a job at its add; a plain start's are shared. */
-function queueJobOptions(id: string | undefined, options: ResolvedJobOptions, extra: StartExtras): JobsOptions {
-  if (id === undefined && options.attempts <= 1 && !extra.delay && extra.priority === undefined) return NO_JOB_OPTIONS;
-  const opts: JobsOptions = id === undefined ? {} : { jobId: id };
-  if (options.attempts > 1) {
-    opts.attempts = options.attempts;
-    opts.backoff = { type: BACKOFF_TYPE };
-  }
-  if (extra.delay) opts.delay = extra.delay;
-  if (extra.priority !== undefined) opts.priority = extra.priority;
-  return opts;
-}
-
-/** Our id of a BullMQ job: its own, or made of its number and its secret. */
-function idOf(job: Job): string {
-  const secret = (job.data as Partial<JobData> | undefined)?.secret;
-  return secret === undefined ? job.id! : numberedId(job.id!, secret);
 }
 
 function asError(error: unknown): Error {
