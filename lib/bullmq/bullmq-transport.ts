@@ -1,29 +1,25 @@
-import { Logger } from '@nestjs/common';
 import type { ConnectionOptions, Job, KeepJobs, Processor, Queue, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
-import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import { closeQuietly } from '../shared/redis/close-quietly.js';
 import { isRedisClient, openRedisClient } from '../shared/redis/open-client.js';
-import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
 import type { StartExtras } from '../transport/start-extras.js';
-import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
-import { backoffDelay } from '../utils/backoff.js';
-import { isThenable } from '../utils/is-thenable.js';
-import { toJobError } from '../utils/job-error.js';
-import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
+import type { TransportHost } from '../transport/transport-host.interface.js';
+import { WAITING_STATES, statusOfQueueJob } from './bullmq-job-status.js';
 import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { resolveBullMqOptions } from './bullmq-options.js';
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
 import { holdsSecret, parseNumberedId } from './queue-job-id.js';
 import { AddBatcher, type NamedJob } from './add-batcher.js';
-import { idOf, type JobData } from './job-data.js';
+import type { JobData, QueueJob } from './job-data.js';
+import { Delivery } from './delivery.js';
+import { ThrottledErrorLog } from './error-log.js';
 import { QueueEventFeed } from './queue-event-feed.js';
 
 /** A BullMQ queue, and this process's worker on it (worker role only). */
@@ -37,20 +33,8 @@ interface Lane {
   adds?: AddBatcher;
 }
 
-/**
- * Our id of a BullMQ job this process runs, kept on BullMQ's job object: the
- * `completed` event then hands back the very string the service's maps hold,
- * whose hash V8 has cached (building it again cost more than the lookup).
- */
-const OUR_ID = Symbol('asyncjob:id');
-type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
-
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
 const CLOSE_TIMEOUT = 5000;
-/** At most one line per this many ms for a stream of Redis errors (an outage). */
-const ERROR_LOG_INTERVAL = 10_000;
-/** A running job's progress reaches BullMQ at most this often (ms); the latest value wins. */
-const PROGRESS_INTERVAL = 100;
 
 /**
  * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
@@ -86,7 +70,7 @@ export class BullMqTransport implements AsyncJobTransport {
   readonly runsJobs: boolean;
   /** How long `cancel()` waits for another process to confirm, in ms. */
   readonly cancelTimeout: number;
-  private readonly logger = new Logger('AsyncJob:BullMQ');
+  private readonly log = new ThrottledErrorLog();
   private readonly connection: RedisOptions | Redis | string;
   private readonly concurrency: number | undefined;
   private readonly lockDuration: number;
@@ -101,21 +85,13 @@ export class BullMqTransport implements AsyncJobTransport {
   private host: TransportHost | undefined;
   /** bullmq's exports, once a module with this transport starts. */
   private bull: BullMqModule | undefined;
+  /** The jobs BullMQ hands this process, once a module attaches the transport. */
+  private delivery: Delivery | undefined;
   /** Publishes cancel requests (opened on the first one); the module's own connection. */
   private control: Redis | undefined;
   /** Receives cancel requests (worker role); the module's own connection. */
   private subscriber: Redis | undefined;
-  private lastErrorLog = 0;
   private closing: Promise<void> | undefined;
-  /** Jobs running in this process, by our id: where their progress goes. */
-  private readonly delivering = new Map<string, Job<JobData>>();
-  private readonly progress = new ProgressCoalescer(
-    PROGRESS_INTERVAL,
-    (batch) => this.writeProgress(batch),
-    () => true,
-    (id) => this.delivering.has(id),
-    (error) => this.logError('progress', error),
-  );
   /**
    * Tells when a named job may have changed, from BullMQ's event stream; for
    * `waitFor` and `progress$` of a job that runs in another process. @internal
@@ -141,7 +117,7 @@ export class BullMqTransport implements AsyncJobTransport {
       queueNames: settings.queueNames,
       prefix: this.prefix,
       connection: () => this.bullConnection(),
-      onError: (where, error) => this.logError(where, error),
+      onError: (where, error) => this.log.report(where, error),
     });
   }
 
@@ -185,10 +161,11 @@ export class BullMqTransport implements AsyncJobTransport {
         connection: this.bullConnection(),
         prefix: this.prefix,
       });
-      queue.on('error', (error: Error) => this.logError(`queue ${lane.queueName}`, error));
+      queue.on('error', (error: Error) => this.log.report(`queue ${lane.queueName}`, error));
       lane.queue = queue;
       lane.adds = new AddBatcher(queue);
     }
+    this.delivery = new Delivery(host, this.bull, this.log.report);
     this.main.concurrency ??= moduleConcurrency;
   }
 
@@ -197,12 +174,13 @@ export class BullMqTransport implements AsyncJobTransport {
    * `@AsyncJob` is registered. @internal
    */
   async startWorkers(): Promise<void> {
-    if (!this.runsJobs || !this.host) return;
+    const delivery = this.delivery;
+    if (!this.runsJobs || !delivery) return;
     const { Worker } = loadBullMq();
     for (const lane of this.lanes()) {
       // Two parameters, not three: BullMQ then makes no AbortController per job (cancel comes through our own channel).
-      // BullMQ awaits what its processor returns, so a job answered at once (see process) is typed as the promise it stands for.
-      const processor = ((job: Job, token?: string) => this.process(job as Job<JobData>, token)) as Processor;
+      // BullMQ awaits what its processor returns, so a job answered at once is typed as the promise it stands for.
+      const processor = ((job: Job, token?: string) => delivery.process(job as QueueJob, token)) as Processor;
       const worker = new Worker(lane.queueName, processor, {
         connection: this.bullConnection(),
         prefix: this.prefix,
@@ -215,22 +193,16 @@ export class BullMqTransport implements AsyncJobTransport {
         ...(this.removeOnFail === undefined ? {} : { removeOnFail: this.removeOnFail }),
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { name: string; data: unknown }) =>
-            this.retryDelay(job, attemptsMade),
+            delivery.retryDelay(job, attemptsMade),
         },
       });
-      worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
-      // BullMQ has recorded how the job ended: from now on its job hash answers for it.
-      worker.on('completed', (job: DeliveredQueueJob) => this.host?.acknowledged(job[OUR_ID] ?? idOf(job)));
-      worker.on('failed', (job: DeliveredQueueJob | undefined) => {
-        if (job?.id !== undefined) this.host?.acknowledged(job[OUR_ID] ?? idOf(job));
-      });
+      worker.on('error', (error: Error) => this.log.report(`worker ${lane.queueName}`, error));
+      worker.on('completed', (job: QueueJob) => delivery.ended(job));
+      worker.on('failed', (job: QueueJob | undefined) => delivery.ended(job));
       lane.worker = worker;
     }
     const subscriber = this.openClient('cancel-subscriber');
-    // A cancel request for a job running here records it cancelled, which ends its attempt.
-    subscriber.on('message', (_channel: string, id: string) => {
-      this.host?.cancelLocal(id).catch((error: unknown) => this.logError(`cancel of ${id}`, error));
-    });
+    subscriber.on('message', (_channel: string, id: string) => delivery.cancel(id));
     this.subscriber = subscriber;
     await Promise.all([subscriber.subscribe(this.cancelChannel), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
   }
@@ -266,16 +238,9 @@ export class BullMqTransport implements AsyncJobTransport {
     return null;
   }
 
-  /**
-   * Progress of a job running in this process, for BullMQ's job hash (and
-   * so for every process): at most one write per job every
-   * {@link PROGRESS_INTERVAL} ms, the latest value winning; the last one is
-   * written before the job is acknowledged. @internal
-   */
+  /** Progress of a job running in this process, for BullMQ's job hash (and so for every process). @internal */
   reportProgress(id: string, attempt: number, value: number, data: unknown): void {
-    if (!this.delivering.has(id)) return;
-    const progress: QueueProgress = { value, data, attempt };
-    this.progress.set(id, JSON.stringify(progress));
+    this.delivery?.reportProgress(id, attempt, value, data);
   }
 
   /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. @internal */
@@ -335,7 +300,7 @@ export class BullMqTransport implements AsyncJobTransport {
     const timedOut = await Promise.race([closed, late]);
     clearTimeout(timer);
     if (!timedOut) return;
-    this.logger.warn(`BullMQ connections did not close within ${limit} ms (is Redis reachable?); disconnecting them`);
+    this.log.warn(`BullMQ connections did not close within ${limit} ms (is Redis reachable?); disconnecting them`);
     this.subscriber?.disconnect();
     this.control?.disconnect();
     for (const lane of this.lanes()) void lane.worker?.close(true).catch(() => undefined);
@@ -347,95 +312,15 @@ export class BullMqTransport implements AsyncJobTransport {
     this.subscriber = undefined;
     if (subscriber) await closeQuietly(subscriber);
     await Promise.all(
-      this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))),
+      this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.log.report(`worker ${lane.queueName}`, error))),
     );
-    this.progress.stop();
+    this.delivery?.stop();
     await Promise.all(
-      this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))),
+      this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.log.report(`queue ${lane.queueName}`, error))),
     );
     const control = this.control;
     this.control = undefined;
     if (control) await closeQuietly(control);
-  }
-
-  /** Not `async`: a job whose function returned at once is answered without a promise of ours. */
-  private process(job: DeliveredQueueJob, token: string | undefined): unknown {
-    const host = this.host!;
-    const id = idOf(job);
-    job[OUR_ID] = id;
-    const definition = host.jobNamed(job.name);
-    if (!definition) return this.refuse(host, id, job);
-    // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
-    if (this.delivering.has(id)) return this.sendBack(job, token);
-    const attempts = job.opts.attempts ?? 1;
-    this.delivering.set(id, job);
-    const outcome = host.runDelivered({
-      id,
-      name: job.name,
-      fn: definition.run,
-      synchronous: definition.synchronous,
-      args: Array.isArray(job.data?.args) ? job.data.args : [],
-      options: job.data?.options ?? definition.options,
-      attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
-      retryLeft: job.attemptsMade + 1 < attempts,
-      enqueuedAt: job.timestamp,
-    });
-    return isThenable(outcome) ? outcome.then((ended) => this.delivered(id, job, token, ended)) : this.delivered(id, job, token, outcome);
-  }
-
-  /** A job of a name this process does not know: failed for good, here and in BullMQ. */
-  private async refuse(host: TransportHost, id: string, job: Job<JobData>): Promise<never> {
-    const error = JobNotRegisteredError.forName(job.name);
-    await host.failUndeliverable(id, job.name, job.timestamp, error);
-    throw new this.bull!.UnrecoverableError(error.message);
-  }
-
-  /** What BullMQ is told of an attempt that has ended: its result, or an error saying retry, fail or wait. */
-  private delivered(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    this.delivering.delete(id);
-    // Its last progress, before BullMQ records the end: a reader then sees the final figure.
-    const lastProgress = this.progress.take(id);
-    if (lastProgress !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'requeued') {
-      return job
-        .updateProgress(JSON.parse(lastProgress) as QueueProgress)
-        .catch((error: unknown) => this.logError('progress', error))
-        .then(() => this.answer(id, job, token, outcome));
-    }
-    return this.answer(id, job, token, outcome);
-  }
-
-  private answer(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    const { UnrecoverableError } = this.bull!;
-    switch (outcome.kind) {
-      case 'completed':
-        return outcome.result ?? null;
-      case 'retry':
-        throw asError(outcome.error);
-      case 'failed':
-        throw new UnrecoverableError(toJobError(outcome.error).message);
-      case 'cancelled':
-        throw new UnrecoverableError(`Job ${id} was cancelled`);
-      case 'requeued':
-        return this.sendBack(job, token);
-    }
-  }
-
-  /** Back to the queue without counting a failure: the next worker takes it. */
-  private sendBack(job: Job<JobData>, token: string | undefined): Promise<never> {
-    const { WaitingError } = this.bull!;
-    return job.moveToWait(token).then(() => {
-      throw new WaitingError();
-    });
-  }
-
-  /** Our exponential backoff, from the job's options (its start's, or its `@AsyncJob`'s), for the n-th retry. */
-  private retryDelay(job: { name: string; data: unknown } | undefined, retry: number): number {
-    const options = (job?.data as Partial<JobData> | undefined)?.options ?? (job ? this.host?.jobNamed(job.name)?.options : undefined);
-    return options ? backoffDelay(options.backoff, retry) : 0;
-  }
-
-  private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
-    await Promise.all([...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)));
   }
 
   private lanes(): Lane[] {
@@ -467,23 +352,7 @@ export class BullMqTransport implements AsyncJobTransport {
   private openClient(role: string): Redis {
     const settings: RedisOptions = { connectionName: `asyncjob:${role}`, maxRetriesPerRequest: null };
     const client = openRedisClient(this.connection, settings, 'BullMqTransport');
-    client.on('error', (error: Error) => this.logError(role, error));
+    client.on('error', (error: Error) => this.log.report(role, error));
     return client;
   }
-
-  /** Redis errors come in streams while it is away: one line per {@link ERROR_LOG_INTERVAL}. */
-  private logError(where: string, error: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL) return;
-    this.lastErrorLog = now;
-    this.logger.error(
-      `BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`,
-    );
-  }
-}
-
-function asError(error: unknown): Error {
-  if (error instanceof Error) return error;
-  const plain = toJobError(error);
-  return Object.assign(new Error(plain.message), { name: plain.name });
 }
