@@ -4,14 +4,15 @@ import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
-import { closeQuietly } from '../shared/redis/close-quietly.js';
-import { isRedisClient, openRedisClient } from '../shared/redis/open-client.js';
+import { isRedisClient } from '../shared/redis/open-client.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
 import type { StartExtras } from '../transport/start-extras.js';
 import type { TransportHost } from '../transport/transport-host.interface.js';
-import { WAITING_STATES, statusOfQueueJob } from './bullmq-job-status.js';
+import { statusOfQueueJob } from './bullmq-job-status.js';
+import { CancelChannel } from './cancel-channel.js';
+import { cancelInQueues } from './remote-cancel.js';
 import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { resolveBullMqOptions } from './bullmq-options.js';
 import { loadBullMq, type BullMqModule } from './load-bullmq.js';
@@ -87,10 +88,7 @@ export class BullMqTransport implements AsyncJobTransport {
   private bull: BullMqModule | undefined;
   /** The jobs BullMQ hands this process, once a module attaches the transport. */
   private delivery: Delivery | undefined;
-  /** Publishes cancel requests (opened on the first one); the module's own connection. */
-  private control: Redis | undefined;
-  /** Receives cancel requests (worker role); the module's own connection. */
-  private subscriber: Redis | undefined;
+  private readonly cancels: CancelChannel;
   private closing: Promise<void> | undefined;
   /**
    * Tells when a named job may have changed, from BullMQ's event stream; for
@@ -113,6 +111,7 @@ export class BullMqTransport implements AsyncJobTransport {
     this.removeOnFail = settings.removeOnFail;
     this.main = { queueName: this.queueName, concurrency: this.concurrency };
     for (const { jobName, queueName, concurrency } of settings.dedicated) this.dedicated.set(jobName, { queueName, concurrency });
+    this.cancels = new CancelChannel(settings, this.log.report);
     this.feed = new QueueEventFeed({
       queueNames: settings.queueNames,
       prefix: this.prefix,
@@ -201,10 +200,7 @@ export class BullMqTransport implements AsyncJobTransport {
       worker.on('failed', (job: QueueJob | undefined) => delivery.ended(job));
       lane.worker = worker;
     }
-    const subscriber = this.openClient('cancel-subscriber');
-    subscriber.on('message', (_channel: string, id: string) => delivery.cancel(id));
-    this.subscriber = subscriber;
-    await Promise.all([subscriber.subscribe(this.cancelChannel), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
+    await Promise.all([this.cancels.subscribe((id) => delivery.cancel(id)), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
   }
 
   /**
@@ -254,27 +250,9 @@ export class BullMqTransport implements AsyncJobTransport {
    * records it cancelled). @internal
    */
   async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
-    const lanes = name === undefined ? this.lanes() : [this.laneFor(name)];
-    const numbered = parseNumberedId(id);
-    for (const lane of lanes) {
-      const job = (await lane.queue!.getJob(numbered?.queueJobId ?? id)) as Job<JobData> | undefined;
-      if (!job || !holdsSecret(job.data, numbered)) continue;
-      const state = await job.getState();
-      if (WAITING_STATES.has(state)) {
-        try {
-          await job.remove();
-          return 'removed';
-        } catch {
-          // Taken by a worker meanwhile (locked): it is active now.
-        }
-      } else if (state !== 'active') {
-        return 'absent';
-      }
-      this.control ??= this.openClient('cancel-publisher');
-      await this.control.publish(this.cancelChannel, id);
-      return 'signalled';
-    }
-    return 'absent';
+    const queues = (name === undefined ? this.lanes() : [this.laneFor(name)]).map((lane) => lane.queue);
+    if (!queues.every((queue) => queue !== undefined)) throw new TransportNotStartedError();
+    return cancelInQueues(queues, id, this.cancels.publish);
   }
 
   /** Stops taking new jobs (worker role); running ones go on. @internal */
@@ -301,16 +279,13 @@ export class BullMqTransport implements AsyncJobTransport {
     clearTimeout(timer);
     if (!timedOut) return;
     this.log.warn(`BullMQ connections did not close within ${limit} ms (is Redis reachable?); disconnecting them`);
-    this.subscriber?.disconnect();
-    this.control?.disconnect();
+    this.cancels.disconnect();
     for (const lane of this.lanes()) void lane.worker?.close(true).catch(() => undefined);
   }
 
   private async closeAll(): Promise<void> {
     await this.feed.close();
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (subscriber) await closeQuietly(subscriber);
+    await this.cancels.unsubscribe();
     await Promise.all(
       this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.log.report(`worker ${lane.queueName}`, error))),
     );
@@ -318,9 +293,7 @@ export class BullMqTransport implements AsyncJobTransport {
     await Promise.all(
       this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.log.report(`queue ${lane.queueName}`, error))),
     );
-    const control = this.control;
-    this.control = undefined;
-    if (control) await closeQuietly(control);
+    await this.cancels.close();
   }
 
   private lanes(): Lane[] {
@@ -337,22 +310,10 @@ export class BullMqTransport implements AsyncJobTransport {
     return queue;
   }
 
-  private get cancelChannel(): string {
-    return `${this.prefix}:${this.queueName}:asyncjob:cancel`;
-  }
-
   /** What BullMQ is given: options are copied (BullMQ opens its own connections from them), a client is shared. */
   private bullConnection(): ConnectionOptions {
     const connection = this.connection;
     if (typeof connection === 'string') return { url: connection };
     return (isRedisClient(connection) ? connection : { ...connection }) as ConnectionOptions;
-  }
-
-  /** A connection of the transport's own, for pub/sub; closed by {@link close}. */
-  private openClient(role: string): Redis {
-    const settings: RedisOptions = { connectionName: `asyncjob:${role}`, maxRetriesPerRequest: null };
-    const client = openRedisClient(this.connection, settings, 'BullMqTransport');
-    client.on('error', (error: Error) => this.log.report(role, error));
-    return client;
   }
 }
