@@ -1,5 +1,10 @@
-import type { Job } from 'bullmq';
+/**
+ * A named job's status read from BullMQ itself: its job hash and state are
+ * the record, so running a job costs no status write of ours.
+ */
+import type { Job, Queue } from 'bullmq';
 import type { JobProgress, JobState, JobStatus } from '../interfaces/job-status.interface.js';
+import { holdsSecret, parseNumberedId } from './queue-job-id.js';
 
 /**
  * A named job's progress as kept in BullMQ's own `progress` field. The
@@ -18,15 +23,34 @@ const NOT_STARTED: JobProgress = { value: -1, data: null };
 export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'wait', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
 /**
- * The status of a named job read from BullMQ: its job hash and state are the
- * record, so running it costs no status write of ours; `id` is ours for it. `null` for a state we
- * cannot map (`unknown`: removed meanwhile).
+ * The status of job `id` (our id) from whichever of `queues` holds it;
+ * `null` when none does.
+ */
+export async function readStatus(queues: readonly Queue[], id: string): Promise<JobStatus | null> {
+  const numbered = parseNumberedId(id);
+  const queueJobId = numbered?.queueJobId ?? id;
+  for (const queue of queues) {
+    // The state first: the job hash read after it is at least as recent (a failure's reason, a result).
+    const state = await queue.getJobState(queueJobId);
+    if (state === 'unknown') continue;
+    const job = await queue.getJob(queueJobId);
+    if (!job) return null;
+    // Each queue numbers its own jobs: the same number in another queue is another job.
+    if (!holdsSecret(job.data, numbered)) continue;
+    return statusOfQueueJob(job, state, id);
+  }
+  return null;
+}
+
+/**
+ * The status of BullMQ's `job`, in BullMQ's state `bullState`; `id` is ours
+ * for it. `null` for a state we cannot map (`unknown`: removed meanwhile).
  *
  * A failed job's `error` has only the message BullMQ keeps; the process that
  * ran it also records the full error (and `cancelled`) in the tracker, which
  * the service prefers.
  */
-export function statusOfQueueJob(job: Job, bullState: string, id: string): JobStatus | null {
+function statusOfQueueJob(job: Job, bullState: string, id: string): JobStatus | null {
   const state = stateOf(bullState);
   if (!state) return null;
   const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade ?? 0);

@@ -1,109 +1,29 @@
-import { Logger } from '@nestjs/common';
-import type { ConnectionOptions, Job, JobsOptions, KeepJobs, Processor, Queue, Worker } from 'bullmq';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
-import type { JobDefinition } from '../job-definition.types.js';
-import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
-import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
-import { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
-import { loadIORedis } from '../progress/redis/load-ioredis.js';
-import { closeQuietly } from '../progress/redis/redis-connection.js';
+import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
-import { ProgressCoalescer } from '../progress/redis/progress-coalescer.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
 import type { StartExtras } from '../transport/start-extras.js';
-import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
-import { backoffDelay } from '../utils/backoff.js';
-import { isThenable } from '../utils/is-thenable.js';
-import { toJobError } from '../utils/job-error.js';
-import { WAITING_STATES, statusOfQueueJob, type QueueProgress } from './bullmq-job-status.js';
-import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
-import { loadBullMq, type BullMqModule } from './load-bullmq.js';
-import { holdsSecret, newSecret, numberedId, parseNumberedId } from './queue-job-id.js';
+import type { TransportHost } from '../transport/transport-host.interface.js';
+import { settlesWithin } from '../shared/redis/close-quietly.js';
+import type { NamedJob } from './add-batcher.js';
+import { trackerBesideQueues } from './bullmq-connection.js';
+import { readStatus } from './bullmq-job-status.js';
+import { resolveBullMqOptions, type BullMqSettings } from './bullmq-options.js';
+import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
+import { CancelChannel } from './cancel-channel.js';
+import { Delivery } from './delivery.js';
+import { ThrottledErrorLog } from './error-log.js';
+import { Lanes } from './lanes.js';
+import { loadBullMq } from './load-bullmq.js';
 import { QueueEventFeed } from './queue-event-feed.js';
+import { cancelInQueues } from './remote-cancel.js';
 
-/**
- * What a BullMQ job of ours carries: the method's arguments, and its
- * resolved options when the start changed them (otherwise the worker uses
- * the `@AsyncJob`'s own, so every job's data stays small).
- */
-interface JobData {
-  readonly args: readonly unknown[];
-  readonly options?: ResolvedJobOptions;
-  /** The secret of a job BullMQ numbered: part of its id (see queue-job-id). */
-  readonly secret?: string | undefined;
-}
-
-/** A BullMQ queue, and this process's worker on it (worker role only). */
-interface Lane {
-  readonly queueName: string;
-  /** Per process; the main lane's defaults to the module's `concurrency`. */
-  concurrency: number | undefined;
-  queue?: Queue;
-  worker?: Worker;
-  /** Jobs added in this tick, sent together by {@link BullMqTransport.add}. */
-  adding?: PendingAdd[] | undefined;
-  /** The last `addBulk` sent: the next waits for it. */
-  sent?: Promise<void>;
-}
-
-/**
- * A start waiting for its lane's next `addBulk`. Kept light: in a burst,
- * most starts wait while the chunks before theirs go out, so BullMQ's entry
- * for one (its data, its secret) is made only when its chunk is sent.
- */
-interface PendingAdd {
-  readonly name: string;
-  readonly args: readonly unknown[];
-  /** The start's options when they are not its `@AsyncJob`'s own. */
-  readonly options: ResolvedJobOptions | undefined;
-  readonly opts: JobsOptions;
-  /** Settles the start: with its id, or with a rejected promise (one function kept, not two). */
-  readonly settle: (id: string | PromiseLike<string>) => void;
-}
-
-/** The `@AsyncJob` a start is of: its name, and the options its jobs carry unless a start changes them. */
-type NamedJob = Pick<JobDefinition, 'name' | 'options'>;
-
-/** A job as `Queue.add` and `Queue.addBulk` take it. */
-interface QueueEntry {
-  readonly name: string;
-  readonly data: JobData;
-  readonly opts: JobsOptions;
-}
-
-/**
- * Our id of a BullMQ job this process runs, kept on BullMQ's job object: the
- * `completed` event then hands back the very string the service's maps hold,
- * whose hash V8 has cached (building it again cost more than the lookup).
- */
-const OUR_ID = Symbol('asyncjob:id');
-type DeliveredQueueJob = Job<JobData> & { [OUR_ID]?: string };
-
-/** The options of a plain start, shared: BullMQ copies a job's options before it reads them. */
-const NO_JOB_OPTIONS: JobsOptions = Object.freeze({});
-
-/**
- * Most jobs per `addBulk` (one MULTI): bounds the time Redis spends on one
- * command batch, during which the workers' commands wait. Measured in the
- * BullMQ bench, a burst of 10 000 starts with workers in the same process:
- * 250 runs about an eighth faster than 1 000 (fewer commands and objects in
- * flight at each collection); 100 and 50 gain nothing more.
- */
-const ADD_CHUNK = 250;
-
-/** The backoff type our jobs carry; computed by the worker from the job's own backoff options. */
-const BACKOFF_TYPE = 'asyncjob';
-const DEFAULT_REMOVE_ON_COMPLETE: BullMqRetention = { age: 3600, count: 1000 };
-const DEFAULT_REMOVE_ON_FAIL: BullMqRetention = { age: 86_400, count: 10_000 };
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
 const CLOSE_TIMEOUT = 5000;
-/** At most one line per this many ms for a stream of Redis errors (an outage). */
-const ERROR_LOG_INTERVAL = 10_000;
-/** A running job's progress reaches BullMQ at most this often (ms); the latest value wins. */
-const PROGRESS_INTERVAL = 100;
+const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)';
 
 /**
  * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
@@ -130,6 +50,7 @@ const PROGRESS_INTERVAL = 100;
  */
 // It is a JobTransport too (test/unit/transport-contract.spec.ts checks it): that contract's members are
 // internal, stripped from the published declarations, so the class cannot name it here.
+// It only composes: each piece it holds has one responsibility and a file of its own in lib/bullmq.
 export class BullMqTransport implements AsyncJobTransport {
   /** The main queue's name. */
   readonly queueName: string;
@@ -139,552 +60,108 @@ export class BullMqTransport implements AsyncJobTransport {
   readonly runsJobs: boolean;
   /** How long `cancel()` waits for another process to confirm, in ms. */
   readonly cancelTimeout: number;
-  private readonly logger = new Logger('AsyncJob:BullMQ');
-  private readonly connection: RedisOptions | Redis | string;
-  private readonly concurrency: number | undefined;
-  private readonly lockDuration: number;
-  private readonly stalledInterval: number;
-  private readonly maxStalledCount: number;
-  /** Applied by the workers as jobs finish, rather than carried in every job's options (`undefined`: keep all). */
-  private readonly removeOnComplete: KeepJobs | undefined;
-  private readonly removeOnFail: KeepJobs | undefined;
-  private readonly main: Lane;
-  /** Lanes of job names with a queue of their own. */
-  private readonly dedicated = new Map<string, Lane>();
-  private host: TransportHost | undefined;
-  /** bullmq's exports, once a module with this transport starts. */
-  private bull: BullMqModule | undefined;
-  /** Publishes cancel requests (opened on the first one); the module's own connection. */
-  private control: Redis | undefined;
-  /** Receives cancel requests (worker role); the module's own connection. */
-  private subscriber: Redis | undefined;
-  private lastErrorLog = 0;
-  private closing: Promise<void> | undefined;
-  /** Jobs running in this process, by our id: where their progress goes. */
-  private readonly delivering = new Map<string, Job<JobData>>();
-  private readonly progress = new ProgressCoalescer(
-    PROGRESS_INTERVAL,
-    (batch) => this.writeProgress(batch),
-    () => true,
-    (id) => this.delivering.has(id),
-    (error) => this.logError('progress', error),
-  );
   /**
    * Tells when a named job may have changed, from BullMQ's event stream; for
    * `waitFor` and `progress$` of a job that runs in another process. @internal
    */
   readonly feed: QueueEventFeed;
+  private readonly settings: BullMqSettings;
+  private readonly log = new ThrottledErrorLog();
+  private readonly cancels: CancelChannel;
+  /** The queues, once a module attaches the transport. */
+  private lanes: Lanes | undefined;
+  private delivery: Delivery | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(options: BullMqTransportOptions) {
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('BullMqTransport', options, 'an options object');
-    const connection: unknown = options.connection;
-    if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
-      throw new InvalidOptionError('BullMqTransport.connection', connection, 'ioredis options, a redis:// URL or an ioredis client');
-    }
-    if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
-      throw new InvalidOptionError('BullMqTransport.connection', connection, 'a redis:// or rediss:// URL');
-    }
-    this.connection = options.connection;
-    this.queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
-    this.prefix = nonEmpty('prefix', options.prefix ?? 'bull');
-    if (options.worker !== undefined && typeof options.worker !== 'boolean')
-      throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
-    this.runsJobs = options.worker ?? true;
-    this.concurrency = options.concurrency === undefined ? undefined : integer('concurrency', options.concurrency, 1);
-    this.lockDuration = integer('lockDuration', options.lockDuration ?? 30_000, 100);
-    this.stalledInterval = integer('stalledInterval', options.stalledInterval ?? 30_000, 100);
-    this.maxStalledCount = integer('maxStalledCount', options.maxStalledCount ?? 1, 0);
-    this.cancelTimeout = integer('cancelTimeout', options.cancelTimeout ?? 5000, 0);
-    this.removeOnComplete = removal('removeOnComplete', options.removeOnComplete, DEFAULT_REMOVE_ON_COMPLETE);
-    this.removeOnFail = removal('removeOnFail', options.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
-    this.main = { queueName: this.queueName, concurrency: this.concurrency };
-    const jobs: unknown = options.jobs ?? {};
-    if (typeof jobs !== 'object' || jobs === null)
-      throw new InvalidOptionError('BullMqTransport.jobs', jobs, 'an object of job name to { concurrency }');
-    for (const [name, settings] of Object.entries(jobs as Record<string, unknown>)) {
-      const concurrency = (settings as { concurrency?: unknown } | null)?.concurrency;
-      this.dedicated.set(name, {
-        queueName: queueNameOption(`jobs.${name}`, `${this.queueName}.${name}`),
-        concurrency: integer(`jobs.${name}.concurrency`, concurrency, 1),
-      });
-    }
-    this.feed = new QueueEventFeed({
-      queueNames: this.lanes().map((lane) => lane.queueName),
-      prefix: this.prefix,
-      connection: () => this.bullConnection(),
-      onError: (where, error) => this.logError(where, error),
-    });
+    const settings = resolveBullMqOptions(options);
+    this.settings = settings;
+    this.queueName = settings.queueName;
+    this.prefix = settings.prefix;
+    this.runsJobs = settings.runsJobs;
+    this.cancelTimeout = settings.cancelTimeout;
+    this.cancels = new CancelChannel(settings, this.log.report);
+    this.feed = new QueueEventFeed(settings, this.log.report);
   }
 
-  /**
-   * A `RedisProgressTracker` on the transport's Redis (same database), its
-   * keys under `<prefix>:<queueName>:asyncjob:`: the module's tracker when
-   * none is given, so statuses are shared by every process. @internal
-   */
+  /** The module's tracker when none is given: on BullMQ's Redis, so every process shares the statuses. @internal */
   createTracker(): RedisProgressTracker {
-    const keyPrefix = `${this.prefix}:${this.queueName}:asyncjob:`;
-    const connection = this.connection;
-    if (typeof connection === 'string') {
-      // BullMQ reads a URL without a database as db 0; the tracker's own default is 15.
-      const db = new URL(connection).pathname.replace(/^\//, '');
-      return new RedisProgressTracker(db ? { url: connection, keyPrefix } : { url: connection, db: 0, keyPrefix });
-    }
-    if (isClient(connection)) {
-      return new RedisProgressTracker({
-        client: connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0 }),
-        closeClient: true,
-        keyPrefix,
-      });
-    }
-    const { keyPrefix: _ignored, ...redisOptions } = connection;
-    return new RedisProgressTracker({ redisOptions, db: connection.db ?? 0, keyPrefix });
+    return trackerBesideQueues(this.settings.connection, this.settings.ownKeyPrefix);
   }
 
   /** Binds the transport to its module's service and opens the queues. @internal */
   attach(host: TransportHost, moduleConcurrency: number): void {
-    if (this.host)
-      throw new InvalidOptionError(
-        'transport',
-        this,
-        'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)',
-      );
-    this.host = host;
-    this.bull = loadBullMq();
-    const { Queue } = this.bull;
-    for (const lane of this.lanes()) {
-      const queue = new Queue(lane.queueName, {
-        connection: this.bullConnection(),
-        prefix: this.prefix,
-      });
-      queue.on('error', (error: Error) => this.logError(`queue ${lane.queueName}`, error));
-      lane.queue = queue;
-    }
-    this.main.concurrency ??= moduleConcurrency;
+    if (this.lanes) throw new InvalidOptionError('transport', this, ONE_PER_MODULE);
+    const bull = loadBullMq();
+    this.lanes = new Lanes(bull, this.settings, moduleConcurrency, this.log.report);
+    this.delivery = new Delivery(host, bull, this.log.report);
   }
 
-  /**
-   * Starts this process's BullMQ workers (worker role), once every
-   * `@AsyncJob` is registered. @internal
-   */
+  /** Starts this process's BullMQ workers (worker role), once every `@AsyncJob` is registered. @internal */
   async startWorkers(): Promise<void> {
-    if (!this.runsJobs || !this.host) return;
-    const { Worker } = loadBullMq();
-    for (const lane of this.lanes()) {
-      // Two parameters, not three: BullMQ then makes no AbortController per job (cancel comes through our own channel).
-      // BullMQ awaits what its processor returns, so a job answered at once (see process) is typed as the promise it stands for.
-      const processor = ((job: Job, token?: string) => this.process(job as Job<JobData>, token)) as Processor;
-      const worker = new Worker(lane.queueName, processor, {
-        connection: this.bullConnection(),
-        prefix: this.prefix,
-        concurrency: lane.concurrency ?? 1,
-        lockDuration: this.lockDuration,
-        stalledInterval: this.stalledInterval,
-        maxStalledCount: this.maxStalledCount,
-        // The worker applies these as jobs finish: each job's own options stay smaller (see docs/performance.md).
-        ...(this.removeOnComplete === undefined ? {} : { removeOnComplete: this.removeOnComplete }),
-        ...(this.removeOnFail === undefined ? {} : { removeOnFail: this.removeOnFail }),
-        settings: {
-          backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { name: string; data: unknown }) =>
-            this.retryDelay(job, attemptsMade),
-        },
-      });
-      worker.on('error', (error: Error) => this.logError(`worker ${lane.queueName}`, error));
-      // BullMQ has recorded how the job ended: from now on its job hash answers for it.
-      worker.on('completed', (job: DeliveredQueueJob) => this.host?.acknowledged(job[OUR_ID] ?? idOf(job)));
-      worker.on('failed', (job: DeliveredQueueJob | undefined) => {
-        if (job?.id !== undefined) this.host?.acknowledged(job[OUR_ID] ?? idOf(job));
-      });
-      lane.worker = worker;
-    }
-    const subscriber = this.openClient('cancel-subscriber');
-    // A cancel request for a job running here records it cancelled, which ends its attempt.
-    subscriber.on('message', (_channel: string, id: string) => {
-      this.host?.cancelLocal(id).catch((error: unknown) => this.logError(`cancel of ${id}`, error));
-    });
-    this.subscriber = subscriber;
-    await Promise.all([subscriber.subscribe(this.cancelChannel), ...this.lanes().map((lane) => lane.worker!.waitUntilReady())]);
+    const { lanes, delivery } = this;
+    if (!this.runsJobs || !lanes || !delivery) return;
+    await Promise.all([lanes.startWorkers(delivery), this.cancels.subscribe((id) => delivery.cancel(id))]);
   }
 
-  /**
-   * Adds a job; `args` have been checked JSON-serialisable. Jobs added in
-   * the same tick go to BullMQ together, in `addBulk` calls of up to
-   * {@link ADD_CHUNK} per lane, sent one after the other: a round trip per
-   * chunk, not per start. Resolves to the job's id once BullMQ holds it:
-   * `id` when given (BullMQ then keeps it as the job's own), otherwise one
-   * made of BullMQ's number for it and a secret.
-   *
-   * A rejection means the job was not added, except when the connection
-   * broke while its chunk was being sent: BullMQ may then hold it. @internal
-   */
+  /** Adds a job (`args` checked JSON-serialisable), batched with the others of its tick by its lane. @internal */
   add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
-    const { name } = job;
-    const lane = this.laneFor(name);
-    if (!lane.queue) return Promise.reject(new TransportNotStartedError());
-    const opts = queueJobOptions(id, options, extra);
-    // The `@AsyncJob`'s own options are left out of the job's data: the worker has them.
-    const own = options === job.options ? undefined : options;
-    return new Promise<string>((settle) => {
-      if (!lane.adding) {
-        lane.adding = [];
-        // After the current microtasks: every start of this burst joins the batch.
-        process.nextTick(() => this.sendAdds(lane));
-      }
-      lane.adding.push({ name, args, options: own, opts, settle });
-    });
+    const lanes = this.lanes;
+    if (!lanes) return Promise.reject(new TransportNotStartedError());
+    return lanes.laneFor(job.name).adds.add(job, id, args, options, extra);
   }
 
-  /**
-   * The status of job `id` as BullMQ records it, from whichever of the
-   * transport's queues holds it; `null` when none does. @internal
-   */
+  /** The status of job `id` as BullMQ records it, from whichever queue holds it; `null` when none does. @internal */
   async status(id: string): Promise<JobStatus | null> {
-    const numbered = parseNumberedId(id);
-    const queueJobId = numbered?.queueJobId ?? id;
-    for (const lane of this.lanes()) {
-      if (!lane.queue) continue;
-      // The state first: the job hash read after it is at least as recent (a failure's reason, a result).
-      const state = await lane.queue.getJobState(queueJobId);
-      if (state === 'unknown') continue;
-      const job = (await lane.queue.getJob(queueJobId)) as Job<JobData> | undefined;
-      if (!job) return null;
-      // Each queue numbers its own jobs: the same number in another queue is another job.
-      if (!holdsSecret(job.data, numbered)) continue;
-      return statusOfQueueJob(job, state, id);
-    }
-    return null;
+    return this.lanes ? readStatus(this.lanes.queues, id) : null;
   }
 
-  /**
-   * Progress of a job running in this process, for BullMQ's job hash (and
-   * so for every process): at most one write per job every
-   * {@link PROGRESS_INTERVAL} ms, the latest value winning; the last one is
-   * written before the job is acknowledged. @internal
-   */
+  /** Progress of a job running in this process, for BullMQ's job hash (and so for every process). @internal */
   reportProgress(id: string, attempt: number, value: number, data: unknown): void {
-    if (!this.delivering.has(id)) return;
-    const progress: QueueProgress = { value, data, attempt };
-    this.progress.set(id, JSON.stringify(progress));
+    this.delivery?.reportProgress(id, attempt, value, data);
   }
 
   /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. @internal */
   async has(name: string, id: string): Promise<boolean> {
-    return (await this.queueFor(name).getJob(id)) !== undefined;
+    return (await this.started().laneFor(name).queue.getJob(id)) !== undefined;
   }
 
-  /**
-   * Cancels job `id` on the queue's side: a job no worker has taken is
-   * removed; an active one is signalled to the process running it (which
-   * records it cancelled). @internal
-   */
+  /** Cancels job `id` on the queue's side: removed if waiting, signalled to its process if active. @internal */
   async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
-    const lanes = name === undefined ? this.lanes() : [this.laneFor(name)];
-    const numbered = parseNumberedId(id);
-    for (const lane of lanes) {
-      const job = (await lane.queue!.getJob(numbered?.queueJobId ?? id)) as Job<JobData> | undefined;
-      if (!job || !holdsSecret(job.data, numbered)) continue;
-      const state = await job.getState();
-      if (WAITING_STATES.has(state)) {
-        try {
-          await job.remove();
-          return 'removed';
-        } catch {
-          // Taken by a worker meanwhile (locked): it is active now.
-        }
-      } else if (state !== 'active') {
-        return 'absent';
-      }
-      this.control ??= this.openClient('cancel-publisher');
-      await this.control.publish(this.cancelChannel, id);
-      return 'signalled';
-    }
-    return 'absent';
+    return cancelInQueues(this.started().queuesFor(name), id, this.cancels.publish);
   }
 
   /** Stops taking new jobs (worker role); running ones go on. @internal */
   async pause(): Promise<void> {
-    await Promise.all(this.lanes().map((lane) => lane.worker?.pause(true).catch(() => undefined)));
+    await this.lanes?.pause();
   }
 
-  /**
-   * Closes the workers (after their running jobs, which the service has
-   * finished or handed back by now), the queues, and the connections opened
-   * here. Jobs not started stay in Redis for the next worker. @internal
-   */
+  /** Closes what the transport opened, once the jobs running here are done; queued jobs stay in Redis. @internal */
   close(): Promise<void> {
-    this.closing ??= this.closeWithin(CLOSE_TIMEOUT);
+    this.closing ??= this.shutDown();
     return this.closing;
   }
 
-  /** Redis being away must not hang shutdown: past `limit` ms the rest is dropped, and said so. */
-  private async closeWithin(limit: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), limit)));
-    const closed = this.closeAll().then(() => false);
-    const timedOut = await Promise.race([closed, late]);
-    clearTimeout(timer);
-    if (!timedOut) return;
-    this.logger.warn(`BullMQ connections did not close within ${limit} ms (is Redis reachable?); disconnecting them`);
-    this.subscriber?.disconnect();
-    this.control?.disconnect();
-    for (const lane of this.lanes()) void lane.worker?.close(true).catch(() => undefined);
+  /** Redis being away must not hang shutdown: past the limit the rest is dropped, and said so. */
+  private async shutDown(): Promise<void> {
+    if (await settlesWithin(this.closeAll(), CLOSE_TIMEOUT)) return;
+    this.log.warn(`BullMQ connections did not close within ${CLOSE_TIMEOUT} ms (is Redis reachable?); disconnecting them`);
+    this.cancels.disconnect();
+    this.lanes?.forceCloseWorkers();
   }
 
+  private started(): Lanes {
+    if (!this.lanes) throw new TransportNotStartedError();
+    return this.lanes;
+  }
+
+  /** In this order: no cancel request arrives for a job winding down, and `cancel()` can publish until the end. */
   private async closeAll(): Promise<void> {
     await this.feed.close();
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (subscriber) await closeQuietly(subscriber);
-    await Promise.all(
-      this.lanes().map((lane) => lane.worker?.close().catch((error: unknown) => this.logError(`worker ${lane.queueName}`, error))),
-    );
-    this.progress.stop();
-    await Promise.all(
-      this.lanes().map((lane) => lane.queue?.close().catch((error: unknown) => this.logError(`queue ${lane.queueName}`, error))),
-    );
-    const control = this.control;
-    this.control = undefined;
-    if (control) await closeQuietly(control);
+    await this.cancels.unsubscribe();
+    await this.lanes?.closeWorkers();
+    this.delivery?.stop();
+    await this.lanes?.closeQueues();
+    await this.cancels.close();
   }
-
-  /** Not `async`: a job whose function returned at once is answered without a promise of ours. */
-  private process(job: DeliveredQueueJob, token: string | undefined): unknown {
-    const host = this.host!;
-    const id = idOf(job);
-    job[OUR_ID] = id;
-    const definition = host.jobNamed(job.name);
-    if (!definition) return this.refuse(host, id, job);
-    // Delivered again while its first delivery still runs here (this process lost its lock): not twice at once.
-    if (this.delivering.has(id)) return this.sendBack(job, token);
-    const attempts = job.opts.attempts ?? 1;
-    this.delivering.set(id, job);
-    const outcome = host.runDelivered({
-      id,
-      name: job.name,
-      fn: definition.run,
-      synchronous: definition.synchronous,
-      args: Array.isArray(job.data?.args) ? job.data.args : [],
-      options: job.data?.options ?? definition.options,
-      attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
-      retryLeft: job.attemptsMade + 1 < attempts,
-      enqueuedAt: job.timestamp,
-    });
-    return isThenable(outcome) ? outcome.then((ended) => this.delivered(id, job, token, ended)) : this.delivered(id, job, token, outcome);
-  }
-
-  /** A job of a name this process does not know: failed for good, here and in BullMQ. */
-  private async refuse(host: TransportHost, id: string, job: Job<JobData>): Promise<never> {
-    const error = JobNotRegisteredError.forName(job.name);
-    await host.failUndeliverable(id, job.name, job.timestamp, error);
-    throw new this.bull!.UnrecoverableError(error.message);
-  }
-
-  /** What BullMQ is told of an attempt that has ended: its result, or an error saying retry, fail or wait. */
-  private delivered(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    this.delivering.delete(id);
-    // Its last progress, before BullMQ records the end: a reader then sees the final figure.
-    const lastProgress = this.progress.take(id);
-    if (lastProgress !== undefined && outcome.kind !== 'retry' && outcome.kind !== 'requeued') {
-      return job
-        .updateProgress(JSON.parse(lastProgress) as QueueProgress)
-        .catch((error: unknown) => this.logError('progress', error))
-        .then(() => this.answer(id, job, token, outcome));
-    }
-    return this.answer(id, job, token, outcome);
-  }
-
-  private answer(id: string, job: Job<JobData>, token: string | undefined, outcome: DeliveryOutcome): unknown {
-    const { UnrecoverableError } = this.bull!;
-    switch (outcome.kind) {
-      case 'completed':
-        return outcome.result ?? null;
-      case 'retry':
-        throw asError(outcome.error);
-      case 'failed':
-        throw new UnrecoverableError(toJobError(outcome.error).message);
-      case 'cancelled':
-        throw new UnrecoverableError(`Job ${id} was cancelled`);
-      case 'requeued':
-        return this.sendBack(job, token);
-    }
-  }
-
-  /** Back to the queue without counting a failure: the next worker takes it. */
-  private sendBack(job: Job<JobData>, token: string | undefined): Promise<never> {
-    const { WaitingError } = this.bull!;
-    return job.moveToWait(token).then(() => {
-      throw new WaitingError();
-    });
-  }
-
-  /** Our exponential backoff, from the job's options (its start's, or its `@AsyncJob`'s), for the n-th retry. */
-  private retryDelay(job: { name: string; data: unknown } | undefined, retry: number): number {
-    const options = (job?.data as Partial<JobData> | undefined)?.options ?? (job ? this.host?.jobNamed(job.name)?.options : undefined);
-    return options ? backoffDelay(options.backoff, retry) : 0;
-  }
-
-  private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
-    await Promise.all([...batch].map(([id, json]) => this.delivering.get(id)?.updateProgress(JSON.parse(json) as QueueProgress)));
-  }
-
-  /**
-   * One chunk after the other: jobs enter the queue in the order they were
-   * started, and a burst holds BullMQ's objects for one chunk at a time, not
-   * for all of it (measured: a tenth of the collector's time for a burst of
-   * 10 000).
-   */
-  private sendAdds(lane: Lane): void {
-    const batch = lane.adding ?? [];
-    lane.adding = undefined;
-    const queue = lane.queue!;
-    for (let from = 0; from < batch.length; from += ADD_CHUNK) {
-      const chunk = batch.slice(from, from + ADD_CHUNK);
-      lane.sent = lane.sent ? lane.sent.then(() => addChunk(queue, chunk)) : addChunk(queue, chunk);
-    }
-  }
-
-  private lanes(): Lane[] {
-    return [this.main, ...this.dedicated.values()];
-  }
-
-  private laneFor(name: string): Lane {
-    return this.dedicated.get(name) ?? this.main;
-  }
-
-  private queueFor(name: string): Queue {
-    const queue = this.laneFor(name).queue;
-    if (!queue) throw new TransportNotStartedError();
-    return queue;
-  }
-
-  private get cancelChannel(): string {
-    return `${this.prefix}:${this.queueName}:asyncjob:cancel`;
-  }
-
-  /** What BullMQ is given: options are copied (BullMQ opens its own connections from them), a client is shared. */
-  private bullConnection(): ConnectionOptions {
-    const connection = this.connection;
-    if (typeof connection === 'string') return { url: connection };
-    return (isClient(connection) ? connection : { ...connection }) as ConnectionOptions;
-  }
-
-  /** A connection of the transport's own, for pub/sub; closed by {@link close}. */
-  private openClient(role: string): Redis {
-    const connection = this.connection;
-    const settings: RedisOptions = { connectionName: `asyncjob:${role}`, maxRetriesPerRequest: null };
-    let client: Redis;
-    if (typeof connection !== 'string' && isClient(connection)) {
-      client = connection.duplicate(settings);
-    } else {
-      const { Redis: RedisClient } = loadIORedis();
-      client = typeof connection === 'string' ? new RedisClient(connection, settings) : new RedisClient({ ...connection, ...settings });
-    }
-    client.on('error', (error: Error) => this.logError(role, error));
-    return client;
-  }
-
-  /** Redis errors come in streams while it is away: one line per {@link ERROR_LOG_INTERVAL}. */
-  private logError(where: string, error: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL) return;
-    this.lastErrorLog = now;
-    this.logger.error(
-      `BullMQ ${where}: ${toJobError(error).message} (further errors within ${ERROR_LOG_INTERVAL / 1000} s are not logged)`,
-    );
-  }
-}
-
-/** One `addBulk`; each caller learns its own job's outcome. */
-async function addChunk(queue: Queue, chunk: PendingAdd[]): Promise<void> {
-  const entries = chunk.map(queueEntry);
-  let added: readonly Job[];
-  try {
-    added = entries.length === 1 ? [await queue.add(entries[0]!.name, entries[0]!.data, entries[0]!.opts)] : await queue.addBulk(entries);
-  } catch (error) {
-    if (chunk.length === 1) return chunk[0]!.settle(Promise.reject(error));
-    // One job's failure must not fail the others: a job with an id of its own is added again alone (if the
-    // batch did add it, BullMQ answers the duplicate by adding nothing). A numbered one cannot be told
-    // apart from a copy: it fails with the batch.
-    await Promise.all(
-      entries.map((entry, i) => {
-        const { settle } = chunk[i]!;
-        if (entry.opts.jobId === undefined) return settle(Promise.reject(error));
-        return queue.add(entry.name, entry.data, entry.opts).then(
-          (one) => settle(idOf(one)),
-          (retryError: unknown) => settle(Promise.reject(retryError)),
-        );
-      }),
-    );
-    return;
-  }
-  for (let i = 0; i < chunk.length; i++) chunk[i]!.settle(idOf(added[i]!));
-}
-
-/** BullMQ's entry for a pending start; one BullMQ numbers gets a secret of its own. */
-function queueEntry(pending: PendingAdd): QueueEntry {
-  const { args, options } = pending;
-  const secret = pending.opts.jobId === undefined ? newSecret() : undefined;
-  return { name: pending.name, data: options ? { args, options, secret } : { args, secret }, opts: pending.opts };
-}
-
-/** What BullMQ is told of a job at its add; a plain start's are shared. */
-function queueJobOptions(id: string | undefined, options: ResolvedJobOptions, extra: StartExtras): JobsOptions {
-  if (id === undefined && options.attempts <= 1 && !extra.delay && extra.priority === undefined) return NO_JOB_OPTIONS;
-  const opts: JobsOptions = id === undefined ? {} : { jobId: id };
-  if (options.attempts > 1) {
-    opts.attempts = options.attempts;
-    opts.backoff = { type: BACKOFF_TYPE };
-  }
-  if (extra.delay) opts.delay = extra.delay;
-  if (extra.priority !== undefined) opts.priority = extra.priority;
-  return opts;
-}
-
-/** Our id of a BullMQ job: its own, or made of its number and its secret. */
-function idOf(job: Job): string {
-  const secret = (job.data as Partial<JobData> | undefined)?.secret;
-  return secret === undefined ? job.id! : numberedId(job.id!, secret);
-}
-
-function asError(error: unknown): Error {
-  if (error instanceof Error) return error;
-  const plain = toJobError(error);
-  return Object.assign(new Error(plain.message), { name: plain.name });
-}
-
-function isClient(connection: RedisOptions | Redis): connection is Redis {
-  return typeof (connection as Partial<Redis>).duplicate === 'function';
-}
-
-function integer(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(`BullMqTransport.${name}`, value, `an integer >= ${min}`);
-  }
-  return value;
-}
-
-function nonEmpty(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a non-empty string');
-  return value;
-}
-
-function queueNameOption(name: string, value: unknown): string {
-  const text = nonEmpty(name, value);
-  if (text.includes(':')) throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a queue name without ":"');
-  return text;
-}
-
-/** A retention option as BullMQ's workers take it: `true` keeps none, `false` keeps all (`undefined`), a number that many. */
-function removal(name: string, value: unknown, fallback: BullMqRetention): KeepJobs | undefined {
-  if (value === undefined) return removal(name, { ...fallback }, fallback);
-  if (typeof value === 'boolean') return value ? { count: 0 } : undefined;
-  if (typeof value === 'number') return { count: integer(name, value, 0) };
-  if (typeof value !== 'object' || value === null)
-    throw new InvalidOptionError(`BullMqTransport.${name}`, value, 'a boolean, a count, or { age, count }');
-  const { age, count } = value as BullMqRetention;
-  if (age !== undefined) {
-    const seconds = integer(`${name}.age`, age, 0);
-    return count === undefined ? { age: seconds } : { age: seconds, count: integer(`${name}.count`, count, 0) };
-  }
-  if (count !== undefined) return { count: integer(`${name}.count`, count, 0) };
-  throw new InvalidOptionError(`BullMqTransport.${name}`, value, '{ age } and/or { count }');
 }

@@ -1,5 +1,8 @@
-import type { ConnectionOptions, QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
+import { bullConnection } from './bullmq-connection.js';
+import type { BullMqSettings } from './bullmq-options.js';
+import type { ReportError } from './error-log.js';
 import { loadBullMq } from './load-bullmq.js';
 import { parseNumberedId } from './queue-job-id.js';
 
@@ -10,12 +13,7 @@ const CHANGES = ['active', 'progress', 'completed', 'failed', 'waiting', 'delaye
 const SAFETY_INTERVAL = 1000;
 
 /** Where the feed reads from: the queues' names, and how to reach them. */
-export interface QueueEventSource {
-  readonly queueNames: readonly string[];
-  readonly prefix: string;
-  connection(): ConnectionOptions;
-  onError(where: string, error: Error): void;
-}
+export type QueueEventSource = Pick<BullMqSettings, 'queueNames' | 'prefix' | 'connection'>;
 
 /**
  * Tells when a named job may have changed, from BullMQ's own event stream
@@ -29,7 +27,10 @@ export class QueueEventFeed implements JobChangeFeed {
   private safetyTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly source: QueueEventSource) {}
+  constructor(
+    private readonly source: QueueEventSource,
+    private readonly report: ReportError,
+  ) {}
 
   watch(id: string, onChange: () => void): () => void {
     if (this.closing) return () => undefined;
@@ -65,8 +66,8 @@ export class QueueEventFeed implements JobChangeFeed {
   private open(): QueueEvents[] {
     const { QueueEvents: Reader } = loadBullMq();
     return this.source.queueNames.map((name) => {
-      const reader = new Reader(name, { connection: this.source.connection(), prefix: this.source.prefix });
-      reader.on('error', (error: Error) => this.source.onError(`events of ${name}`, error));
+      const reader = new Reader(name, { connection: bullConnection(this.source.connection), prefix: this.source.prefix });
+      reader.on('error', (error: Error) => this.report(`events of ${name}`, error));
       for (const event of CHANGES) reader.on(event, (args: { jobId: string }) => this.notify(args.jobId));
       // The stream is read from its end: anything since a follower's first read is announced by a re-read.
       void reader.waitUntilReady().then(

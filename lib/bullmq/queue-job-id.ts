@@ -5,8 +5,8 @@ import { randomPool, takeRandom16 } from '../utils/random-pool.js';
 /**
  * Ids of named jobs that BullMQ numbers: `asyncjob_<number>_<secret>`.
  *
- * BullMQ's own counter makes the cheapest ids (measured: raw BullMQ given
- * caller-chosen ids runs at 0.73–0.85 of raw BullMQ numbering its jobs),
+ * BullMQ's own counter makes the cheapest ids (raw BullMQ given ids of the
+ * caller's choosing is markedly slower: docs/performance.md, fourth round),
  * but a counter is guessable, and a job's id is what reads its progress and
  * cancels it. So the id also carries a random secret, kept in the job's
  * data: an id whose secret is not the job's finds nothing.

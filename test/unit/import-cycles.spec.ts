@@ -78,7 +78,20 @@ describe('lib/ imports', () => {
       importers(redisTracker)
         .filter((file) => !redisTracker(file))
         .sort(),
-    ).toEqual(['bullmq/bullmq-transport.ts', 'redis/index.ts']);
+    ).toEqual(['bullmq/bullmq-connection.ts', 'bullmq/bullmq-transport.ts', 'redis/index.ts']);
+  });
+
+  it('BullMQ reaches the Redis tracker only through its class: what both use is in shared/redis, which imports neither', () => {
+    const graph = importGraph();
+    const edges = (from: (file: string) => boolean, to: (file: string) => boolean) =>
+      [...graph].filter(([file]) => from(file)).flatMap(([file, targets]) => targets.filter(to).map((target) => `${file} -> ${target}`));
+    const bullmq = (file: string) => file.startsWith('bullmq/');
+    const tracker = (file: string) => file.startsWith('progress/redis');
+    const shared = (file: string) => file.startsWith('shared/redis/');
+    expect(edges(bullmq, (file) => file.startsWith('progress/redis/'))).toEqual([]);
+    expect(edges(shared, (file) => file.startsWith('progress/') || bullmq(file) || file.startsWith('redis/'))).toEqual([]);
+    expect(edges(bullmq, shared)).not.toEqual([]);
+    expect(edges(tracker, shared)).not.toEqual([]);
   });
 
   it('the finder sees a cycle when there is one', () => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { JobChangeFeed } from '../job-change-feed.interface.js';
-import { closeQuietly, type RedisConnection } from './redis-connection.js';
+import { closeQuietly } from '../../shared/redis/close-quietly.js';
+import type { RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /**

@@ -1,8 +1,10 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { InvalidOptionError } from '../../errors/invalid-option.error.js';
-import { loadIORedis } from './load-ioredis.js';
+import { isRedisClient, openRedisClient } from '../../shared/redis/open-client.js';
 import type { RedisProgressTrackerOptions } from './redis-progress-tracker-options.interface.js';
 
+/** Named in the error when ioredis is missing. */
+const FEATURE = 'RedisProgressTracker';
 const CONNECTION_SETTINGS = ['url', 'host', 'port', 'db', 'username', 'password', 'tls', 'redisOptions'] as const;
 
 /** The tracker's command connection, and whether the tracker must close it. */
@@ -21,7 +23,7 @@ export function createTrackerClient(options: RedisProgressTrackerOptions, comman
     const clash = CONNECTION_SETTINGS.find((name) => options[name] !== undefined);
     if (clash)
       throw new InvalidOptionError(`RedisProgressTracker.${clash}`, options[clash], 'no connection setting when "client" is given');
-    if (typeof options.client !== 'object' || options.client === null || typeof options.client.duplicate !== 'function') {
+    if (!isRedisClient(options.client)) {
       throw new InvalidOptionError('RedisProgressTracker.client', options.client, 'an ioredis client (new Redis(...))');
     }
     return { client: options.client, owned: options.closeClient === true };
@@ -40,17 +42,16 @@ export function createTrackerClient(options: RedisProgressTrackerOptions, comman
   if (options.username !== undefined) settings.username = options.username;
   if (options.password !== undefined) settings.password = options.password;
   if (options.tls !== undefined) settings.tls = options.tls;
-  const { Redis: RedisClient } = loadIORedis();
   if (options.url !== undefined) {
     for (const name of ['host', 'port'] as const) {
       if (options[name] !== undefined)
         throw new InvalidOptionError(`RedisProgressTracker.${name}`, options[name], 'no value when "url" is given');
     }
-    return { client: new RedisClient(urlWithoutDatabase(options.url), settings), owned: true };
+    return { client: openRedisClient(urlWithoutDatabase(options.url), settings, FEATURE), owned: true };
   }
   settings.host = options.host ?? settings.host ?? 'localhost';
   settings.port = port(options.port ?? settings.port ?? 6379);
-  return { client: new RedisClient(settings), owned: true };
+  return { client: openRedisClient(settings, {}, FEATURE), owned: true };
 }
 
 /** `db` wins over the URL's database, which wins over the default, 15. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import { TrackerUnavailableError } from '../../errors/tracker-unavailable.error.js';
+import { closeQuietly } from '../../shared/redis/close-quietly.js';
 
 /** Replies meaning "not now" rather than "wrong command": the server is there but cannot serve. */
 const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -173,28 +174,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** QUIT when connected (pending replies arrive first), otherwise just drop the socket and stop reconnecting. */
-export async function closeQuietly(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      // The socket closes just after the reply; a server that never closes it gets a second.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
-      clearTimeout(timer);
-      if (hasEnded(client)) return;
-    } catch {
-      // Fall through: the connection is going away anyway.
-    }
-  }
-  client.disconnect();
-}
-
-/** Read through a call, so the status is not narrowed by an earlier check of it. */
-function hasEnded(client: Redis): boolean {
-  return client.status === 'end';
 }

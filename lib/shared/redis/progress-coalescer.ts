@@ -1,4 +1,10 @@
 /**
+ * Progress reported in a tight loop must not become a write per update,
+ * wherever it is kept: the Redis tracker (its progress keys) and the BullMQ
+ * transport (BullMQ's job progress) both batch through this one coalescer.
+ */
+
+/**
  * Batches progress updates: the latest value per job wins, and everything
  * pending goes out in one write at most `interval` ms after the previous
  * one. The first update after a quiet spell goes out on the next tick, so a
