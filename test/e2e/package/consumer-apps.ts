@@ -1,63 +1,17 @@
 import type { DocExample } from './doc-examples.js';
 
+/** What every app installs: a Nest 12 HTTP app, and the types of Node. */
+const NEST_APP = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', '@types/node'] as const;
+
 /**
  * The apps the consumer test makes, and which packages each installs besides
  * nestjs-asyncjob. `core` and `core-cjs` install none of the optional peers.
  */
 export const APPS = {
-  core: {
-    kind: 'esm',
-    dependencies: [
-      '@nestjs/common',
-      '@nestjs/core',
-      '@nestjs/platform-express',
-      '@nestjs/testing',
-      'reflect-metadata',
-      'rxjs',
-      '@types/node',
-    ],
-  },
-  'core-cjs': {
-    kind: 'cjs',
-    dependencies: [
-      '@nestjs/common',
-      '@nestjs/core',
-      '@nestjs/platform-express',
-      '@nestjs/testing',
-      'reflect-metadata',
-      'rxjs',
-      '@types/node',
-    ],
-  },
-  typeorm: {
-    kind: 'esm',
-    dependencies: [
-      '@nestjs/common',
-      '@nestjs/core',
-      '@nestjs/platform-express',
-      '@nestjs/typeorm',
-      'typeorm',
-      'pg',
-      'reflect-metadata',
-      'rxjs',
-      '@types/node',
-    ],
-  },
-  redis: {
-    kind: 'esm',
-    dependencies: [
-      '@nestjs/common',
-      '@nestjs/core',
-      '@nestjs/platform-express',
-      '@nestjs/config',
-      'ioredis',
-      'bullmq',
-      'typeorm',
-      'reflect-metadata',
-      'rxjs',
-      '@types/node',
-    ],
-  },
+  core: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/testing'] },
+  'core-cjs': { kind: 'cjs', dependencies: [...NEST_APP, '@nestjs/testing'] },
+  typeorm: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/typeorm', 'typeorm', 'pg'] },
+  redis: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/config', 'ioredis', 'bullmq', 'typeorm'] },
 } as const;
 
 export type AppName = keyof typeof APPS;
