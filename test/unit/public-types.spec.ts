@@ -12,6 +12,8 @@ import type {
   Awaitable,
   BackoffOptions,
   FinalJobState,
+  JobCancelReason,
+  JobCancelledError,
   JobChangeFeed,
   JobDataSource,
   JobEntityManager,
@@ -92,5 +94,6 @@ describe('public types describe the API', () => {
     expectTypeOf<JobEvent['type']>().toEqualTypeOf<JobEventType>();
     expectTypeOf<JobEvent>().toExtend<JobEventBase>();
     expectTypeOf<NoTransactionError['reason']>().toEqualTypeOf<NoTransactionReason>();
+    expectTypeOf<JobCancelledError['reason']>().toEqualTypeOf<JobCancelReason>();
   });
 });
