@@ -86,7 +86,7 @@ export class DistributedJobReader extends JobReader {
   }
 }
 
-export function copyProgress(progress: JobProgress): JobProgress {
+function copyProgress(progress: JobProgress): JobProgress {
   const data = progress.data;
   return { value: progress.value, data: typeof data === 'object' && data !== null ? structuredClone(data) : (data ?? null) };
 }

@@ -32,7 +32,7 @@ export function newJobId(): string {
 }
 
 /** Length of a numbered id's secret: 16 random bytes (as many as a random UUID's) in base64url. */
-export const SECRET_LENGTH = 22;
+const SECRET_LENGTH = 22;
 
 /** `asyncjob_<number>_<secret>`: a named job that BullMQ numbered (see bullmq/queue-job-id.ts). */
 export const NUMBERED_JOB_ID = new RegExp(`^${JOB_ID_PREFIX}(\\d+)_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`);

@@ -67,13 +67,6 @@ export class JobWorker<T extends BacklogNode<T>> {
     return this.backlog.remove(item);
   }
 
-  /** Removes and returns every waiting item. */
-  takeAll(): T[] {
-    const items: T[] = [];
-    for (let item = this.backlog.shift(); item; item = this.backlog.shift()) items.push(item);
-    return items;
-  }
-
   pause(): void {
     this.paused = true;
   }
