@@ -31,7 +31,8 @@ export const progressTrackerProvider: Provider = {
   useFactory: async (options: ResolvedModuleOptions, moduleRef: ModuleRef, book: JobBook): Promise<ProgressTracker> => {
     const { tracker, transport } = options;
     if (tracker === undefined) {
-      if (transport) return transport.createTracker();
+      const shared = transport?.createTracker?.();
+      if (shared) return shared;
       // Reads its active jobs from the module's own records: nothing is copied into it while a job runs.
       return new ModuleMemoryTracker(book, { maxRetained: options.maxRetained });
     }

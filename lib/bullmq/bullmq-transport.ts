@@ -4,11 +4,14 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
+import type { JobDefinition } from '../job-definition.types.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
-import type { StartExtras } from '../transport/start-extras.js';
+import { NO_EXTRAS, START_EXTRA_NAMES, type StartExtraName, type StartExtras } from '../transport/start-extras.js';
 import type { TransportHost } from '../transport/transport-host.interface.js';
+import { newJobId } from '../utils/job-id.js';
+import { assertJsonArgs } from '../utils/json.js';
+import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../shared/redis/close-quietly.js';
-import type { NamedJob } from './add-batcher.js';
 import { trackerBesideQueues } from './bullmq-connection.js';
 import { readStatus } from './bullmq-job-status.js';
 import { resolveBullMqOptions, type BullMqSettings } from './bullmq-options.js';
@@ -23,6 +26,8 @@ import { cancelInQueues } from './remote-cancel.js';
 
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
 const CLOSE_TIMEOUT = 5000;
+/** BullMQ takes every start extra: delay, priority and a caller-chosen id. */
+const TAKES_ALL_EXTRAS: ReadonlySet<StartExtraName> = new Set(START_EXTRA_NAMES);
 const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobModule: create one per module)';
 
 /**
@@ -60,6 +65,8 @@ export class BullMqTransport implements AsyncJobTransport {
   readonly runsJobs: boolean;
   /** How long `cancel()` waits for another process to confirm, in ms. */
   readonly cancelTimeout: number;
+  /** The start options it takes: all of `delay`, `priority` and `jobId`. @internal */
+  readonly startExtras = TAKES_ALL_EXTRAS;
   /**
    * Tells when a named job may have changed, from BullMQ's event stream; for
    * `waitFor` and `progress$` of a job that runs in another process. @internal
@@ -70,6 +77,7 @@ export class BullMqTransport implements AsyncJobTransport {
   private readonly cancels: CancelChannel;
   /** The queues, once a module attaches the transport. */
   private lanes: Lanes | undefined;
+  private host: TransportHost | undefined;
   private delivery: Delivery | undefined;
   private closing: Promise<void> | undefined;
 
@@ -94,6 +102,7 @@ export class BullMqTransport implements AsyncJobTransport {
     if (this.lanes) throw new InvalidOptionError('transport', this, ONE_PER_MODULE);
     const bull = loadBullMq();
     this.lanes = new Lanes(bull, this.settings, moduleConcurrency, this.log.report);
+    this.host = host;
     this.delivery = new Delivery(host, bull, this.log.report);
   }
 
@@ -104,11 +113,24 @@ export class BullMqTransport implements AsyncJobTransport {
     await Promise.all([lanes.startWorkers(delivery), this.cancels.subscribe((id) => delivery.cancel(id))]);
   }
 
-  /** Adds a job (`args` checked JSON-serialisable), batched with the others of its tick by its lane. @internal */
-  add(job: NamedJob, id: string | undefined, args: readonly unknown[], options: ResolvedJobOptions, extra: StartExtras): Promise<string> {
-    const lanes = this.lanes;
-    if (!lanes) return Promise.reject(new TransportNotStartedError());
-    return lanes.laneFor(job.name).adds.add(job, id, args, options, extra);
+  /**
+   * Adds a job (`args` checked JSON-serialisable), batched with the others of
+   * its tick by its lane. Its queue job is its record, so `getProgress`
+   * answers `{ value: -1, data: null }` as soon as this resolves. @internal
+   */
+  add(
+    job: JobDefinition,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+    gate: JobGate | undefined,
+  ): Promise<string> {
+    const { lanes, host } = this;
+    if (!lanes || !host) return Promise.reject(new TransportNotStartedError());
+    assertJsonArgs(job.name, args);
+    // A plain start() of a burst holds nothing but the batcher's promise while the queue adds it (see docs/performance.md).
+    if (extras === NO_EXTRAS && !gate && !host.observed) return lanes.laneFor(job.name).adds.add(job, undefined, args, options, extras);
+    return this.addWith(lanes, host, job, args, options, extras, gate);
   }
 
   /** The status of job `id` as BullMQ records it, from whichever queue holds it; `null` when none does. @internal */
@@ -119,11 +141,6 @@ export class BullMqTransport implements AsyncJobTransport {
   /** Progress of a job running in this process, for BullMQ's job hash (and so for every process). @internal */
   reportProgress(id: string, attempt: number, value: number, data: unknown): void {
     this.delivery?.reportProgress(id, attempt, value, data);
-  }
-
-  /** Whether BullMQ still holds job `id` (any state): a caller-chosen id is then a duplicate. @internal */
-  async has(name: string, id: string): Promise<boolean> {
-    return (await this.started().laneFor(name).queue.getJob(id)) !== undefined;
   }
 
   /** Cancels job `id` on the queue's side: removed if waiting, signalled to its process if active. @internal */
@@ -148,6 +165,39 @@ export class BullMqTransport implements AsyncJobTransport {
     this.log.warn(`BullMQ connections did not close within ${CLOSE_TIMEOUT} ms (is Redis reachable?); disconnecting them`);
     this.cancels.disconnect();
     this.lanes?.forceCloseWorkers();
+  }
+
+  /** {@link add} with a caller-chosen id, a gate (held until the caller's transaction commits) or an observer of `events$`. */
+  private async addWith(
+    lanes: Lanes,
+    host: TransportHost,
+    job: JobDefinition,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+    gate: JobGate | undefined,
+  ): Promise<string> {
+    const { name } = job;
+    const lane = lanes.laneFor(name);
+    // A caller-chosen id that BullMQ still holds (any state) is a duplicate: the start is that job.
+    if (extras.jobId !== undefined && (await lane.queue.getJob(extras.jobId)) !== undefined) {
+      gate?.abandon();
+      return extras.jobId;
+    }
+    const enqueuedAt = Date.now();
+    let id: string;
+    if (gate) {
+      // Known before the queue holds the job (which is after the commit): one of ours, not the queue's number.
+      const held = extras.jobId ?? newJobId();
+      id = held;
+      const status: JobStatus = { id, name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
+      await host.holdUntilCommit(gate, status, () => lane.adds.add(job, held, args, options, extras));
+    } else {
+      // When it fails, nothing of the job is left anywhere, and the caller learns why.
+      id = await lane.adds.add(job, extras.jobId, args, options, extras);
+    }
+    host.queued(id, name, enqueuedAt);
+    return id;
   }
 
   private started(): Lanes {

@@ -20,7 +20,9 @@ import { isJobChangeFeed } from '../progress/job-change-feed.interface.js';
 import { isJobStatusStore, type ProgressTracker } from '../progress/progress-tracker.interface.js';
 import { Acknowledgements } from '../transport/acknowledgements.js';
 import { DeliveredJobs } from '../transport/delivered-jobs.js';
+import type { JobTransport } from '../transport/job-transport.interface.js';
 import { LocalQueue } from '../transport/local-queue.js';
+import { LocalTransport } from '../transport/local-transport.js';
 import { RemoteJobs } from '../transport/remote-jobs.js';
 import { JobTransactions } from '../typeorm/job-transactions.js';
 import { NO_OPTIONS } from '../utils/no-options.js';
@@ -79,27 +81,37 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     const acks = new Acknowledgements();
     const lifecycle = new AttemptLifecycle(jobRunner, book, sink, bus, acks, logger);
     const local = new LocalQueue(options.concurrency, options.paused, lifecycle, book, sink);
-    const transport = options.transport;
-    const remote = transport ? new RemoteJobs(transport, registry, sink, bus, acks, options.retention) : undefined;
-    this.submission = new JobSubmission(options, registry, book, sink, local, lifecycle, bus, remote);
-    this.reader = transport
+    const localEngine = new LocalTransport(local, options.maxQueued, lifecycle, book, sink, bus);
+    const queue = options.transport;
+    const transport: JobTransport = queue ?? localEngine;
+    const remote = new RemoteJobs(registry, sink, bus, acks, options.retention);
+    this.submission = new JobSubmission(options, registry, localEngine, transport);
+    this.reader = queue
       ? new DistributedJobReader(book, acks, tracker, statuses, transport)
-      : new JobReader(book, acks, tracker, statuses);
+      : new JobReader(book, acks, tracker, statuses, transport);
     const trackerFeed = isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? [tracker] : [];
-    this.watcher = new JobWatcher(book, this.reader, transport ? [...trackerFeed, transport.feed] : trackerFeed, bus);
-    this.control = new JobControl(book, local, lifecycle, acks, this.submission, this.reader, this.watcher, sink, remote);
-    this.orchestrator = new JobsOrchestrator(options.shutdownTimeout, this.submission, book, local, lifecycle, bus, logger, transport);
+    this.watcher = new JobWatcher(book, this.reader, transport.feed ? [...trackerFeed, transport.feed] : trackerFeed, bus);
+    this.control = new JobControl(book, local, lifecycle, acks, this.submission, this.reader, this.watcher, sink, transport, remote);
+    this.orchestrator = new JobsOrchestrator(
+      options.shutdownTimeout,
+      this.submission,
+      book,
+      local,
+      lifecycle,
+      bus,
+      logger,
+      transport,
+      localEngine,
+    );
     this.inJob = new InJobApi(jobRunner, transactions, sink, bus, this.orchestrator.stopped);
-    if (transport && remote) {
-      const delivered = new DeliveredJobs(lifecycle, book, acks, jobRunner, transport);
-      transport.attach(
-        remote.host(delivered, (id) => this.control.cancelLocal(id)),
-        options.concurrency,
-      );
-    }
+    const delivered = new DeliveredJobs(lifecycle, book, acks, jobRunner, transport);
+    transport.attach(
+      remote.host(delivered, (id) => this.control.cancelLocal(id)),
+      options.concurrency,
+    );
   }
 
-  /** With the BullMQ transport and the worker role, starts taking jobs once every `@AsyncJob` is registered. */
+  /** With a queue transport and the worker role, starts taking jobs once every `@AsyncJob` is registered. */
   onApplicationBootstrap(): Promise<void> {
     return this.orchestrator.bootstrap();
   }

@@ -3,6 +3,7 @@ import { JobCancelledError } from '../errors/job-cancelled.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { StatusSink } from '../progress/status-sink.interface.js';
 import type { Acknowledgements } from '../transport/acknowledgements.js';
+import type { JobTransport } from '../transport/job-transport.interface.js';
 import type { LocalQueue } from '../transport/local-queue.js';
 import type { RemoteJobs } from '../transport/remote-jobs.js';
 import { isFinal } from '../utils/is-final.js';
@@ -30,13 +31,14 @@ export class JobControl {
     private readonly reader: JobReader,
     private readonly watcher: JobWatcher,
     private readonly sink: StatusSink,
-    private readonly remote: RemoteJobs | undefined,
+    private readonly transport: JobTransport,
+    private readonly remote: RemoteJobs,
   ) {}
 
   async cancel(id: string): Promise<boolean> {
     assertJobId(id, 'cancel');
     const record = this.book.get(id);
-    if (!record) return this.remote ? this.cancelRemote(this.remote, id) : false;
+    if (!record) return this.cancelElsewhere(id);
     if (record.isFinal) return false;
     // An attempt that has its outcome is committing or rolling back: it ends as it ended.
     if (record.context && !record.context.isActive) {
@@ -73,11 +75,11 @@ export class JobControl {
     return { queued: this.book.waiting, running: this.book.running, paused: this.local.isPaused, accepting: this.submission.accepting };
   }
 
-  /** {@link cancel} of a job that does not run in this process, through the transport. */
-  private async cancelRemote(remote: RemoteJobs, id: string): Promise<boolean> {
+  /** {@link cancel} of a job that does not run in this process, through the transport (the module's own engine finds none). */
+  private async cancelElsewhere(id: string): Promise<boolean> {
     const status = await this.reader.getStatus(id);
     if (status && isFinal(status)) return false;
-    const outcome = await remote.transport.cancel(id, status?.name);
+    const outcome = await this.transport.cancel(id, status?.name);
     if (outcome === 'absent') return false;
     if (outcome === 'removed') {
       const base: JobStatus = status ?? {
@@ -88,12 +90,12 @@ export class JobControl {
         attempts: 0,
         enqueuedAt: Date.now(),
       };
-      await remote.drop(base, 'cancelled', new JobCancelledError(id, 'cancelled'));
+      await this.remote.drop(base, 'cancelled', new JobCancelledError(id, 'cancelled'));
       return true;
     }
     let final: JobStatus;
     try {
-      final = await this.watcher.waitFor(id, { timeout: remote.transport.cancelTimeout });
+      final = await this.watcher.waitFor(id, { timeout: this.transport.cancelTimeout });
     } catch {
       return false;
     }

@@ -9,8 +9,9 @@ import type { JobBook } from '../worker/job-book.js';
 
 /**
  * Reads a job's progress and status, wherever it runs: this process's
- * records first, then the store. {@link DistributedJobReader} adds the
- * queue's own records of named jobs, when the module has a transport.
+ * records first, then the transport's, then the store. A job's progress is
+ * the tracker's; {@link DistributedJobReader} reads it from the queue's
+ * records of named jobs instead, when the module's transport is a queue.
  */
 export class JobReader {
   constructor(
@@ -18,6 +19,7 @@ export class JobReader {
     protected readonly acks: Acknowledgements,
     protected readonly tracker: ProgressTracker,
     protected readonly statuses: JobStatusStore,
+    private readonly transport: JobTransport,
   ) {}
 
   /** `{ -1, null }` while queued, `{ value, data }` after a report, `null` once finished or unknown. */
@@ -30,7 +32,7 @@ export class JobReader {
     assertJobId(id, 'getStatus');
     const local = this.localStatus(id);
     if (local) return local;
-    const queued = await this.engineStatus(id);
+    const queued = await this.transport.status(id);
     const status = await this.statuses.getStatus(id);
     if (queued && !(status && isFinal(status))) return queued;
     if (!status || isFinal(status)) return status;
@@ -42,11 +44,6 @@ export class JobReader {
   /** The status of a job this process runs or has just finished, without I/O; `undefined` otherwise. */
   localStatus(id: string): JobStatus | undefined {
     return (this.book.get(id) ?? this.acks.get(id))?.snapshot();
-  }
-
-  /** The queue's record of job `id`: none without a transport. */
-  protected engineStatus(_id: string): Promise<JobStatus | null> | null {
-    return null;
   }
 
   protected async trackedProgress(id: string): Promise<JobProgress | null> {
@@ -61,16 +58,6 @@ export class JobReader {
  * the end, wins).
  */
 export class DistributedJobReader extends JobReader {
-  constructor(
-    book: JobBook,
-    acks: Acknowledgements,
-    tracker: ProgressTracker,
-    statuses: JobStatusStore,
-    private readonly transport: JobTransport,
-  ) {
-    super(book, acks, tracker, statuses);
-  }
-
   override async getProgress(id: string): Promise<JobProgress | null> {
     assertJobId(id, 'getProgress');
     const record = this.book.get(id);
@@ -79,10 +66,6 @@ export class DistributedJobReader extends JobReader {
     if (record && !record.isFinal) return record.progress();
     const status = await this.getStatus(id);
     return status && !isFinal(status) ? copyProgress(status.progress) : null;
-  }
-
-  protected override engineStatus(id: string): Promise<JobStatus | null> {
-    return this.transport.status(id);
   }
 }
 

@@ -25,7 +25,10 @@ export class JobsOrchestrator {
     private readonly lifecycle: AttemptLifecycle,
     private readonly bus: JobEventBus,
     private readonly logger: LoggerService,
-    private readonly transport: JobTransport | undefined,
+    /** The transport of named jobs; the module's own engine (`local`'s) unless a queue is configured. */
+    private readonly transport: JobTransport,
+    /** The module's own engine, which carries every closure whatever the transport. */
+    private readonly localEngine: JobTransport,
   ) {}
 
   /** Aborted once shutdown is over. */
@@ -33,16 +36,16 @@ export class JobsOrchestrator {
     return this.stopping.signal;
   }
 
-  /** With a transport that runs jobs here, starts taking them once every `@AsyncJob` is registered. */
-  async bootstrap(): Promise<void> {
-    await this.transport?.startWorkers();
+  /** Starts taking the transport's jobs (a queue's worker role), once every `@AsyncJob` is registered. */
+  bootstrap(): Promise<void> {
+    return this.transport.startWorkers();
   }
 
   async shutdown(): Promise<void> {
     if (!this.submission.accepting) return;
     this.submission.close();
     // Worker role: no more jobs are taken from the queue; they stay in it for the next worker.
-    await this.transport?.pause();
+    await this.transport.pause();
     if (this.book.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownTimeout)));
@@ -50,12 +53,10 @@ export class JobsOrchestrator {
       clearTimeout(timer);
     }
     await this.interruptUnfinished();
-    if (this.transport) {
-      await this.book.whenIdle();
-      await this.transport.close();
-    }
+    await this.book.whenIdle();
+    await this.transport.close();
+    await this.localEngine.close();
     this.stopping.abort(new ShuttingDownError());
-    this.local.stop();
     this.bus.complete();
   }
 

@@ -2,8 +2,11 @@ import { JOB_ID_PREFIX } from '../async-job.internal-constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { StartOptions } from '../interfaces/start-options.interface.js';
 
-/** The start options only the BullMQ transport knows. */
+/** The start options a queue transport may take (BullMQ takes all three); the module's own worker takes none. */
 export const START_EXTRA_NAMES = ['delay', 'priority', 'jobId'] as const;
+
+/** One of {@link START_EXTRA_NAMES}. */
+export type StartExtraName = (typeof START_EXTRA_NAMES)[number];
 
 /** `delay`, `priority` and `jobId` of a start, checked; the rest of the options apart. */
 export interface StartExtras {
@@ -12,27 +15,34 @@ export interface StartExtras {
   readonly jobId?: string;
 }
 
+/** The extras of a start given none: one shared object, so a plain start allocates none. */
+export const NO_EXTRAS: StartExtras = Object.freeze({});
+
 /** Lowest priority BullMQ accepts (2^21). */
 const LOWEST_PRIORITY = 2_097_152;
 
 /**
- * Splits the transport-only options off `options` and checks them. Without a
- * transport, any of them is an {@link InvalidOptionError}: a feature silently
- * ignored would surprise more than a refusal.
+ * Splits the transport-only options off `options` and checks them. One the
+ * transport does not take is an {@link InvalidOptionError}: a feature
+ * silently ignored would surprise more than a refusal.
  */
 export function splitStartOptions(
   options: StartOptions,
-  distributed: boolean,
+  supported: ReadonlySet<StartExtraName>,
 ): { extras: StartExtras; rest: Omit<StartOptions, keyof StartExtras> } {
   const { delay, priority, jobId, ...rest } = options;
-  if (!distributed) {
-    for (const name of START_EXTRA_NAMES) {
-      if (options[name] !== undefined) {
-        throw new InvalidOptionError(name, options[name], 'no value without the BullMQ transport (the module option "transport")');
-      }
+  for (const name of START_EXTRA_NAMES) {
+    if (options[name] !== undefined && !supported.has(name)) {
+      throw new InvalidOptionError(
+        name,
+        options[name],
+        supported.size === 0
+          ? 'no value without a queue transport (the module option "transport", e.g. a BullMqTransport)'
+          : "no value: the module's transport does not take it",
+      );
     }
-    return { extras: {}, rest };
   }
+  if (delay === undefined && priority === undefined && jobId === undefined) return { extras: NO_EXTRAS, rest };
   const extras: { delay?: number; priority?: number; jobId?: string } = {};
   if (delay !== undefined) {
     if (typeof delay !== 'number' || !Number.isSafeInteger(delay) || delay < 0)

@@ -1,5 +1,7 @@
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
+import type { JobGate } from '../worker/job-gate.js';
 
 /** One attempt of a named job, delivered by the queue to this process. */
 export interface DeliveredJob {
@@ -29,12 +31,15 @@ export type DeliveryOutcome =
   | { readonly kind: 'requeued' };
 
 /**
- * What a distributed transport needs from the service of its process: the
- * jobs registered by name, and the attempt machinery (AsyncLocalStorage
- * context, timeout, AbortSignal, per-job transaction) that local jobs run
- * through too. Internal.
+ * What a queue transport needs from the module of its process: the jobs
+ * registered by name, the attempt machinery (AsyncLocalStorage context,
+ * timeout, AbortSignal, per-job transaction) that local jobs run through
+ * too, and the bookkeeping of a job the queue holds (the tracker's entry
+ * while a caller's transaction is open, the `queued` event). Internal.
  */
 export interface TransportHost {
+  /** Whether anyone follows `events$`: a start then announces its job (see {@link queued}). */
+  readonly observed: boolean;
   /** The `@AsyncJob` registered under `name` in this process. */
   jobNamed(name: string): JobDefinition | undefined;
   /** Runs one attempt; never rejects. Answers at once when the function returned at once. */
@@ -45,4 +50,13 @@ export interface TransportHost {
   acknowledged(id: string): void;
   /** Records a job this process cannot run at all (no such name here) as failed. */
   failUndeliverable(id: string, name: string, enqueuedAt: number, error: Error): Promise<void>;
+  /** Tells followers of `events$` that job `id` is queued. */
+  queued(id: string, name: string, at: number): void;
+  /**
+   * Holds job `status.id` in the tracker as queued until the caller's
+   * transaction (its `gate`) commits, then runs `add`, after which the
+   * queue's record answers for the job; a rollback, or a failed `add`,
+   * records it cancelled or failed. Resolves once the tracker holds it.
+   */
+  holdUntilCommit(gate: JobGate, status: JobStatus, add: () => Promise<unknown>): Promise<void>;
 }

@@ -27,6 +27,15 @@ export function isJsonScalar(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
+/**
+ * Refuses arguments that would not survive the trip to another process as
+ * JSON, at the call rather than on another machine later. Scalars, the usual
+ * arguments, are let through without serialising.
+ */
+export function assertJsonArgs(jobName: string, args: readonly unknown[]): void {
+  if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${jobName}"`);
+}
+
 /** A deep copy through JSON, for values that passed {@link toJson} or are JSON already. */
 export function parseJson(json: string): unknown {
   return JSON.parse(json) as unknown;

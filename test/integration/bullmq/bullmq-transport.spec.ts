@@ -9,6 +9,7 @@ import { FlakyJobs, JOB_PROVIDERS, ReportJobs, StepGates } from '../../fixtures/
 import { createJobApp, until, type JobApp } from '../../helpers/job-app.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';
 import { bullId, bullJob, uniqueQueue } from './bullmq-support.js';
+import { AddBatcher } from '../../../lib/bullmq/add-batcher.js';
 
 /**
  * The BullMQ transport inside one process (the test's): start, status,
@@ -169,8 +170,8 @@ describe('BullMqTransport in one process', () => {
   });
 
   it('when an addBulk fails, its numbered jobs reject with its error, and each job with an id of its own is added again alone', async () => {
-    const transport = new BullMqTransport({ connection, prefix, queueName, worker: false });
-    apps.push(await createJobApp({ transport }, { providers: JOB_PROVIDERS }));
+    // The batcher a lane adds through, on this test's queue.
+    const batcher = new AddBatcher(queue);
     const echo = { name: 'echo', options: { attempts: 1, backoff: { delay: 1000, factor: 2, maxDelay: 3_600_000 } } };
     const refused = new Error('MULTI refused');
     const addBulk = Queue.prototype.addBulk;
@@ -183,10 +184,10 @@ describe('BullMqTransport in one process', () => {
     try {
       // One tick, one batch: two numbered starts and two with ids of their own.
       outcomes = await Promise.allSettled([
-        transport.add(echo, undefined, ['a'], echo.options, {}),
-        transport.add(echo, 'own-1', ['b'], echo.options, {}),
-        transport.add(echo, undefined, ['c'], echo.options, {}),
-        transport.add(echo, 'own-2', ['d'], echo.options, {}),
+        batcher.add(echo, undefined, ['a'], echo.options, {}),
+        batcher.add(echo, 'own-1', ['b'], echo.options, {}),
+        batcher.add(echo, undefined, ['c'], echo.options, {}),
+        batcher.add(echo, 'own-2', ['d'], echo.options, {}),
       ]);
     } finally {
       Queue.prototype.addBulk = addBulk;
@@ -320,7 +321,7 @@ describe('BullMqTransport in one process', () => {
 
     const local = await createJobApp({}, { providers: JOB_PROVIDERS });
     apps.push(local);
-    await expect(local.jobs.startWith({ delay: 10 }, FlakyJobs, 'echo', 1)).rejects.toThrow(/without the BullMQ transport/);
+    await expect(local.jobs.startWith({ delay: 10 }, FlakyJobs, 'echo', 1)).rejects.toThrow(/without a queue transport/);
   });
 
   it('cancels a job no worker has taken: removed from BullMQ, recorded cancelled', async () => {
