@@ -94,6 +94,10 @@ describe('lib/ imports', () => {
     expect(edges(tracker, shared)).not.toEqual([]);
   });
 
+  it('the progress coalescer, shared by every store, imports nothing', () => {
+    expect(importGraph().get('shared/progress-coalescer.ts')).toEqual([]);
+  });
+
   it('the finder sees a cycle when there is one', () => {
     const graph = new Map([
       ['a.ts', ['b.ts']],
