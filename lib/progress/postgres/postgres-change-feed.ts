@@ -35,6 +35,8 @@ export class PostgresChangeFeed implements JobChangeFeed {
   constructor(
     private readonly openClient: () => PgClient,
     private readonly table: PostgresTable,
+    /** Resolves when the command connection can answer the re-reads a notification causes. */
+    private readonly commandsReady: () => Promise<void>,
   ) {}
 
   watch(id: string, onChange: () => void): () => void {
@@ -90,7 +92,8 @@ export class PostgresChangeFeed implements JobChangeFeed {
     this.listening = true;
     this.reconnectDelay = RECONNECT_FIRST;
     // Notifications sent before LISTEN (or while the listener was away) are not delivered: everyone re-reads.
-    for (const id of this.watchers.keys()) this.notify(id);
+    await this.commandsReady();
+    if (this.client === client) for (const id of this.watchers.keys()) this.notify(id);
   }
 
   private lost(client: PgClient): void {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { TrackerUnavailableError } from '../../errors/tracker-unavailable.error.js';
 import type { PostgresPool } from './postgres-pool.interface.js';
-import { isUnavailable, withTimeout } from './postgres-errors.js';
+import { isStaleConnection, isUnavailable, withTimeout } from './postgres-errors.js';
 
 /** First and longest wait between attempts to reach PostgreSQL again, in ms (doubling in between, as ioredis does for Redis). */
 const RETRY_FIRST = 50;
@@ -68,13 +68,38 @@ export class PostgresConnection {
       if (!this.available) throw this.unavailable(operation);
     }
     try {
-      const reply = statements(this.pool);
-      return await (this.ownTimeout === undefined ? reply : withTimeout(reply, this.ownTimeout));
-    } catch (error) {
+      return await this.send(statements);
+    } catch (first) {
+      let error = first;
+      if (isStaleConnection(error) && this.available) {
+        try {
+          return await this.send(statements);
+        } catch (second) {
+          error = second;
+        }
+      }
       if (!isUnavailable(error)) throw error;
       this.lost(error);
       throw this.unavailable(operation, error);
     }
+  }
+
+  private send<T>(statements: (pool: PostgresPool) => Promise<T>): Promise<T> {
+    const reply = statements(this.pool);
+    return this.ownTimeout === undefined ? reply : withTimeout(reply, this.ownTimeout);
+  }
+
+  /**
+   * Resolves once PostgreSQL has been checked: at once when it is up,
+   * otherwise after a check made now rather than at the next retry. The
+   * listener, back before the pool, waits for it so that watchers re-read
+   * through a pool that can answer.
+   */
+  async whenChecked(): Promise<void> {
+    if (this.available || this.closed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.check();
   }
 
   /** The error a call gets while PostgreSQL is away. */

@@ -19,6 +19,19 @@ export function isUnavailable(error: unknown): boolean {
   return typeof code === 'string' && UNAVAILABLE_STATE.test(code);
 }
 
+/**
+ * Whether `error` came from a connection that died while idle in the pool
+ * (the server restarted, or closed it): the pool notices only when it is
+ * used, so one more try, on a new connection, tells an outage from a stale
+ * connection. Timeouts are not among them: a server that hangs would make
+ * the caller wait twice.
+ */
+export function isStaleConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '57P02' || /Connection terminated/i.test(error.message);
+}
+
 /** `promise`, or a rejection once `ms` have passed: a pool of the app's may have no timeout of its own. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

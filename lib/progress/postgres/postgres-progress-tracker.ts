@@ -101,6 +101,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     this.feed = new PostgresChangeFeed(
       () => new (pg().Client)({ ...config, application_name: `${String(config.application_name ?? 'nestjs-asyncjob')}:listener` }),
       this.table,
+      () => this.connection.whenChecked(),
     );
     this.cleanup = new TableCleanup(this.connection, this.table, settings.cleanupInterval);
     this.coalescer = new ProgressCoalescer(
