@@ -76,9 +76,11 @@ export class PostgresCluster {
     await this.exec('pg_ctl', ['-D', this.data, '-m', 'immediate', '-w', 'stop']);
   }
 
-  /** Stops it and deletes its folder. */
+  /** Stops it, whatever state a failed test left it in, and deletes its folder. */
   async destroy(): Promise<void> {
-    await this.stop().catch(() => undefined);
+    this.running = false;
+    if (existsSync(join(this.data, 'postmaster.pid')))
+      await this.exec('pg_ctl', ['-D', this.data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -14,6 +14,7 @@ const UNAVAILABLE_STATE = /^(08|53|57|58)/;
  * "Connection terminated" do not.
  */
 export function isUnavailable(error: unknown): boolean {
+  if (error instanceof TableMissingError) return false;
   if (typeof error !== 'object' || error === null || !('severity' in error)) return true;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && UNAVAILABLE_STATE.test(code);
@@ -39,4 +40,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The table is missing and the tracker may not create it: the setup is wrong, the server is fine. */
+export class TableMissingError extends Error {
+  constructor(table: string) {
+    super(`table ${table} does not exist: create it (docs/postgres.md gives the SQL) or set createTable: true`);
+  }
 }

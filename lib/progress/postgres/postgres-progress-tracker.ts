@@ -9,6 +9,7 @@ import type { JobStatusStore, ProgressTracker } from '../progress-tracker.interf
 import { loadPg } from './load-pg.js';
 import { PostgresChangeFeed } from './postgres-change-feed.js';
 import { PostgresConnection } from './postgres-connection.js';
+import { TableMissingError } from './postgres-errors.js';
 import type { PostgresPool } from './postgres-pool.interface.js';
 import type { PostgresProgressTrackerOptions } from './postgres-progress-tracker-options.interface.js';
 import { PostgresTable } from './postgres-table.js';
@@ -258,7 +259,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     const { rows } = await pool.query(this.table.exists, [this.table.name]);
     if (rows[0]?.found !== null && rows[0]?.found !== undefined) return;
     if (!createTable) {
-      throw new Error(`table ${this.table.name} does not exist: create it (docs/postgres.md gives the SQL) or set createTable: true`);
+      throw new TableMissingError(this.table.name);
     }
     await pool.query(this.table.setup);
   }
