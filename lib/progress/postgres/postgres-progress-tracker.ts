@@ -127,6 +127,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     return this.connection.pool;
   }
 
+  /** Writes the job's row with `[-1, null]`: from now on every process reads it as tracked. */
   track(id: string): Promise<void> {
     this.active.add(id);
     this.coalescer.take(id);
@@ -140,6 +141,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
       });
   }
 
+  /** Clears the job's progress (and deletes its row unless a status remains): `getProgress` answers `null` from now on. */
   remove(id: string): Promise<void> {
     this.active.delete(id);
     this.coalescer.take(id);
@@ -166,6 +168,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     if (this.connection.failsFast) throw this.connection.unavailable('setProgress');
   }
 
+  /** The job's progress, `null` when it is not tracked (unknown, finished, or expired). */
   async getProgress(id: string): Promise<JobProgress | null> {
     // This process's latest update, not yet written, is the freshest answer.
     const pending = this.connection.available ? this.coalescer.peek(id) : undefined;
@@ -212,6 +215,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
       });
   }
 
+  /** The job's latest status, `null` when unknown or expired. */
   async getStatus(id: string): Promise<JobStatus | null> {
     const json = await this.readColumn('getStatus', this.table.readStatus, id, 'status');
     return json === null ? null : (JSON.parse(json) as JobStatus);
