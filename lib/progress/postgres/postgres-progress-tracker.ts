@@ -14,11 +14,10 @@ import type { PostgresPool } from './postgres-pool.interface.js';
 import type { PostgresProgressTrackerOptions } from './postgres-progress-tracker-options.interface.js';
 import { PostgresTable } from './postgres-table.js';
 import { NOT_STARTED, decodeProgress, encodeProgress } from './progress-json.js';
-import type { RowBatch } from './row-batch.js';
 import { TableCleanup } from './table-cleanup.js';
 import { createTrackerPool, describeServer } from './tracker-pool.js';
 import { trackerSettings } from './tracker-settings.js';
-import { UnsavedWrites, type UnsavedWrite } from './unsaved-writes.js';
+import { UnsavedWrites } from './unsaved-writes.js';
 import { WriteQueue } from './write-queue.js';
 
 const FEATURE = 'PostgresProgressTracker';
@@ -297,8 +296,8 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     if (this.unsaved.size === 0) return;
     const entries = this.unsaved.takeAll();
     try {
-      await this.writes.write('replay', (batch: RowBatch) => {
-        for (const [id, write] of entries) UnsavedWrites.replay(batch, id, write satisfies UnsavedWrite, this.ttl);
+      await this.writes.write('replay', (batch) => {
+        for (const [id, write] of entries) UnsavedWrites.replay(batch, id, write, this.ttl);
       });
     } catch (error) {
       this.unsaved.restore(entries);

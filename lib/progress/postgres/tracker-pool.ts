@@ -33,7 +33,9 @@ export function createTrackerPool(options: PostgresProgressTrackerOptions, setti
       throw new InvalidOptionError(`${OWNER}.closePool`, options.closePool, 'a boolean');
     }
     const given = (options.pool as Partial<PgPool>).options;
-    return { pool: options.pool, owned: options.closePool === true, config: { ...given }, timesOut: false };
+    // pg-pool keeps the password as a non-enumerable property, which a spread would drop.
+    const config: PostgresPoolConfig = given?.password === undefined ? { ...given } : { ...given, password: given.password };
+    return { pool: options.pool, owned: options.closePool === true, config, timesOut: false };
   }
   if (options.closePool !== undefined)
     throw new InvalidOptionError(`${OWNER}.closePool`, options.closePool, 'no value unless "pool" is given');
