@@ -6,7 +6,7 @@
  * answered at once, without a promise of ours.
  */
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
-import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
+import { ProgressCoalescer } from '../shared/progress-coalescer.js';
 import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
 import { backoffDelay } from '../utils/backoff.js';
 import { isThenable } from '../utils/is-thenable.js';

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TrackerUnavailableError } from '../errors/tracker-unavailable.error.js';
 import type { JobProgress, JobStatus } from '../interfaces/job-status.interface.js';
-import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
+import { ProgressCoalescer } from '../shared/progress-coalescer.js';
 import { describeValue } from '../utils/describe-value.js';
 import type { JobChangeFeed } from './job-change-feed.interface.js';
 import type { JobStatusStore, ProgressTracker } from './progress-tracker.interface.js';

@@ -94,6 +94,19 @@ describe('lib/ imports', () => {
     expect(edges(tracker, shared)).not.toEqual([]);
   });
 
+  it('the PostgreSQL tracker is a leaf: only its entry point imports it, and it imports no other engine', () => {
+    const graph = importGraph();
+    const postgres = (file: string) => file.startsWith('progress/postgres/');
+    const importers = [...graph].filter(([file, targets]) => !postgres(file) && targets.some(postgres)).map(([file]) => file);
+    expect(importers).toEqual(['postgres/index.ts']);
+    const engines = (file: string) => file.startsWith('bullmq/') || file.startsWith('progress/redis') || file.startsWith('shared/redis/');
+    expect([...graph].filter(([file]) => postgres(file)).flatMap(([, targets]) => targets.filter(engines))).toEqual([]);
+  });
+
+  it('the progress coalescer, shared by every store, imports nothing', () => {
+    expect(importGraph().get('shared/progress-coalescer.ts')).toEqual([]);
+  });
+
   it('the finder sees a cycle when there is one', () => {
     const graph = new Map([
       ['a.ts', ['b.ts']],

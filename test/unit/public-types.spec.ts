@@ -15,6 +15,7 @@ import type {
   JobCancelReason,
   JobCancelledError,
   JobChangeFeed,
+  JobStatusStore,
   JobDataSource,
   JobEntityManager,
   JobQueryRunner,
@@ -40,6 +41,7 @@ import type {
 // TypeORM's types for the signatures below, as a TypeORM app imports them once.
 import 'nestjs-asyncjob/typeorm';
 import type { RedisProgressTracker, RedisProgressTrackerOptions } from 'nestjs-asyncjob/redis';
+import type { PostgresPool, PostgresProgressTracker, PostgresProgressTrackerOptions } from 'nestjs-asyncjob/postgres';
 import type { BullMqJobSettings, BullMqRetention, BullMqTransport } from 'nestjs-asyncjob/bullmq';
 
 /**
@@ -66,6 +68,9 @@ describe('public types describe the API', () => {
     expectTypeOf<ConstructorParameters<typeof MemoryProgressTracker>[0]>().toEqualTypeOf<MemoryProgressTrackerOptions | undefined>();
     expectTypeOf<ConstructorParameters<typeof RedisProgressTracker>[0]>().toEqualTypeOf<RedisProgressTrackerOptions | undefined>();
     expectTypeOf<RedisProgressTracker>().toExtend<ProgressTracker & JobChangeFeed>();
+    expectTypeOf<ConstructorParameters<typeof PostgresProgressTracker>[0]>().toEqualTypeOf<PostgresProgressTrackerOptions | undefined>();
+    expectTypeOf<PostgresProgressTracker>().toExtend<ProgressTracker & JobStatusStore & JobChangeFeed>();
+    expectTypeOf<PostgresProgressTrackerOptions['pool']>().toEqualTypeOf<PostgresPool | undefined>();
     expectTypeOf<ReturnType<ProgressTracker['track']>>().toEqualTypeOf<Awaitable<void>>();
     type TransportOptions = ConstructorParameters<typeof BullMqTransport>[0];
     expectTypeOf<NonNullable<TransportOptions['jobs']>[string]>().toEqualTypeOf<BullMqJobSettings>();

@@ -131,6 +131,7 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
     before:
       "import { Injectable } from '@nestjs/common';\nimport { AsyncJobModule, type ProgressTracker } from 'nestjs-asyncjob';\nimport { DataSource } from 'typeorm';\n\n",
   },
+  'postgres/app.module': { apps: ['typeorm'], file: 'postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],

@@ -17,7 +17,7 @@ import {
 import { docPages, readDocExamples } from './doc-examples.js';
 import { packProject, PROJECT_ROOT, type PackedPackage } from './packed-package.js';
 
-const OPTIONAL_PEERS = ['typeorm', 'ioredis', 'bullmq'];
+const OPTIONAL_PEERS = ['typeorm', 'ioredis', 'bullmq', 'pg'];
 const SOURCES = new URL('./apps/', import.meta.url);
 const docs = readDocExamples(PROJECT_ROOT, docPages(PROJECT_ROOT));
 

@@ -1,7 +1,8 @@
 /**
  * Progress reported in a tight loop must not become a write per update,
- * wherever it is kept: the Redis tracker (its progress keys) and the BullMQ
- * transport (BullMQ's job progress) both batch through this one coalescer.
+ * wherever it is kept: the Redis and PostgreSQL trackers (their stored
+ * progress) and the BullMQ transport (BullMQ's job progress) all batch
+ * through this one coalescer, which knows nothing of any store.
  */
 
 /**
