@@ -7,7 +7,10 @@ export default defineConfig({
     // The sample imports the library by its package name and entry points, as a user would.
     alias: [
       { find: /^nestjs-asyncjob$/, replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
-      { find: /^nestjs-asyncjob\/(typeorm|redis|bullmq)$/, replacement: fileURLToPath(new URL('./lib/', import.meta.url)) + '$1/index.ts' },
+      {
+        find: /^nestjs-asyncjob\/(typeorm|redis|bullmq|pg-boss)$/,
+        replacement: fileURLToPath(new URL('./lib/', import.meta.url)) + '$1/index.ts',
+      },
     ],
   },
   // esbuild cannot emit decorator metadata, which Nest's injection by type needs.
