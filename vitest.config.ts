@@ -8,7 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-asyncjob$/, replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
       {
-        find: /^nestjs-asyncjob\/(typeorm|redis|bullmq|postgres)$/,
+        find: /^nestjs-asyncjob\/(typeorm|redis|bullmq|postgres|pg-boss)$/,
         replacement: fileURLToPath(new URL('./lib/', import.meta.url)) + '$1/index.ts',
       },
     ],

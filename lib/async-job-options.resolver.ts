@@ -39,7 +39,11 @@ export function resolveModuleOptions(options: AsyncJobModuleOptions | undefined)
   }
   if (raw.paused !== undefined && typeof raw.paused !== 'boolean') throw new InvalidOptionError('paused', raw.paused, 'a boolean');
   if (raw.transport !== undefined && !isJobTransport(raw.transport)) {
-    throw new InvalidOptionError('transport', raw.transport, 'a BullMqTransport (new BullMqTransport({ connection }))');
+    throw new InvalidOptionError(
+      'transport',
+      raw.transport,
+      'a BullMqTransport (new BullMqTransport({ connection })) or a PgBossTransport (new PgBossTransport({ connection }))',
+    );
   }
   return {
     concurrency: integer('concurrency', raw.concurrency, 1, 1),

@@ -12,6 +12,8 @@ import { ModuleMemoryTracker } from './progress/module-memory-tracker.js';
 import { JobBook } from './worker/job-book.js';
 import { isJobStatusStore, type ProgressTracker } from './progress/progress-tracker.interface.js';
 
+const SHARED_TRACKER = 'a tracker shared by every process, keeping statuses (e.g. a RedisProgressTracker)';
+
 /** Validates the options once, at bootstrap, so a bad one fails start-up. */
 export const resolvedOptionsProvider: Provider = {
   provide: RESOLVED_OPTIONS,
@@ -23,7 +25,8 @@ export const resolvedOptionsProvider: Provider = {
  * The tracker: the one given, an instance of the class given (built by Nest's
  * injector, so it may inject what it needs), or the memory default. With a
  * BullMQ transport, statuses must be shared between processes: the default
- * is then a `RedisProgressTracker` on the transport's Redis, and a tracker
+ * is then a `RedisProgressTracker` on the transport's Redis (a transport that
+ * makes no tracker of its own, pg-boss, needs one given), and a tracker
  * that keeps them in this process fails bootstrap.
  */
 export const progressTrackerProvider: Provider = {
@@ -33,6 +36,8 @@ export const progressTrackerProvider: Provider = {
     if (tracker === undefined) {
       const shared = transport?.createTracker?.();
       if (shared) return shared;
+      // A queue transport with no store of its own for statuses (pg-boss today): memory would hide other processes' jobs.
+      if (transport) throw new InvalidOptionError('tracker', tracker, SHARED_TRACKER + '; this transport makes none of its own, give one');
       // Reads its active jobs from the module's own records: nothing is copied into it while a job runs.
       return new ModuleMemoryTracker(book, { maxRetained: options.maxRetained });
     }
@@ -41,8 +46,7 @@ export const progressTrackerProvider: Provider = {
       throw new InvalidOptionError(
         'tracker',
         instance,
-        'a tracker shared by every process, keeping statuses (e.g. a RedisProgressTracker), with the BullMQ transport; ' +
-          "leave it unset for one on the transport's Redis",
+        SHARED_TRACKER + " with a queue transport; with BullMQ, leave it unset for one on the transport's Redis",
       );
     }
     return instance;

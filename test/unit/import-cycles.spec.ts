@@ -69,10 +69,11 @@ describe('lib/ imports', () => {
     expect(cycles(graph)).toEqual([]);
   });
 
-  it('engines are leaves: nothing outside lib/bullmq imports it, and only the entry points and BullMQ import the Redis tracker', () => {
+  it('engines are leaves: nothing outside lib/bullmq or lib/pg-boss imports them, and only the entry points and BullMQ import the Redis tracker', () => {
     const graph = importGraph();
     const importers = (target: (file: string) => boolean) => [...graph].filter(([, targets]) => targets.some(target)).map(([file]) => file);
     expect(importers((file) => file.startsWith('bullmq/')).filter((file) => !file.startsWith('bullmq/'))).toEqual([]);
+    expect(importers((file) => file.startsWith('pg-boss/')).filter((file) => !file.startsWith('pg-boss/'))).toEqual([]);
     const redisTracker = (file: string) => file === 'progress/redis-progress-tracker.ts' || file.startsWith('progress/redis/');
     expect(
       importers(redisTracker)

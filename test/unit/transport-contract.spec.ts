@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { BullMqTransport } from '../../lib/bullmq/index.js';
+import { PgBossTransport } from '../../lib/pg-boss/index.js';
 import { isJobTransport, type JobTransport } from '../../lib/transport/job-transport.interface.js';
 import { LocalTransport } from '../../lib/transport/local-transport.js';
 
@@ -7,6 +8,13 @@ describe('the transport contract', () => {
   it('BullMqTransport implements it (checked by the type checker), and the module recognises it', () => {
     expectTypeOf<BullMqTransport>().toExtend<JobTransport>();
     expect(isJobTransport(new BullMqTransport({ connection: { host: '127.0.0.1', lazyConnect: true } }))).toBe(true);
+  });
+
+  it('PgBossTransport implements it, the module recognises it, and building one opens nothing', () => {
+    expectTypeOf<PgBossTransport>().toExtend<JobTransport>();
+    const transport = new PgBossTransport({ connection: 'postgres://127.0.0.1/none' });
+    expect(isJobTransport(transport)).toBe(true);
+    expect([...transport.startExtras].sort()).toEqual(['delay', 'jobId', 'priority']);
   });
 
   it("the module's own engine, LocalTransport, implements it too, and takes no start extras", () => {

@@ -1,0 +1,199 @@
+/**
+ * The jobs pg-boss hands this process: each is one attempt, run through the
+ * host's attempt machinery (the same context, timeout, signal and
+ * transaction as a local job), and its outcome settled in pg-boss by the
+ * delivery itself, so that followers can be told once pg-boss has recorded
+ * it. pg-boss's own completion of the handler's batch then finds the job
+ * settled and changes nothing.
+ */
+import type { JobWithMetadata, PgBoss } from 'pg-boss';
+import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
+import type { JobProgress } from '../interfaces/job-status.interface.js';
+import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
+import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
+import { backoffDelay } from '../utils/backoff.js';
+import { toJobError } from '../utils/job-error.js';
+import type { BossDatabase } from './boss-database.js';
+import type { BossJobData, CompletedOutput, RunningOutput } from './boss-job-data.js';
+import { publicJobId } from './boss-job-id.js';
+import type { ReportError } from './error-log.js';
+
+/** A running job's progress reaches PostgreSQL at most this often (ms); the latest value wins. */
+const PROGRESS_INTERVAL = 100;
+
+type BossJob = JobWithMetadata<BossJobData>;
+
+/** A job running here: its pg-boss queue and row, and its latest progress. */
+interface Running {
+  readonly queue: string;
+  readonly job: BossJob;
+  readonly attempt: number;
+  progress: JobProgress | undefined;
+}
+
+/** How the row is changed before pg-boss's `fail`, so that fail does what the outcome means. */
+type FailAs = 'retry' | 'final' | 'handBack';
+
+export class Delivery {
+  /** Jobs running in this process, by our id. */
+  private readonly running = new Map<string, Running>();
+  private readonly progress: ProgressCoalescer;
+
+  constructor(
+    private readonly host: TransportHost,
+    private readonly boss: PgBoss,
+    private readonly db: BossDatabase,
+    private readonly schema: string,
+    /** The channel of job changes (see BossChangeFeed). */
+    private readonly changes: string,
+    private readonly report: ReportError,
+  ) {
+    this.progress = new ProgressCoalescer(
+      PROGRESS_INTERVAL,
+      (batch) => this.writeProgress(batch),
+      () => true,
+      (id) => this.running.has(id),
+      (error) => this.report('progress', error),
+    );
+  }
+
+  /** pg-boss's work handler for `queue` (batches of one). */
+  handler(queue: string): (jobs: BossJob[]) => Promise<void> {
+    return async (jobs) => {
+      for (const job of jobs) await this.deliver(queue, job);
+    };
+  }
+
+  /** Progress of a job running here, for its pg-boss row (and so for every process), coalesced. */
+  reportProgress(id: string, attempt: number, value: number, data: unknown): void {
+    const running = this.running.get(id);
+    if (!running || running.attempt !== attempt) return;
+    running.progress = { value, data };
+    const output: RunningOutput = { progress: running.progress, attempt };
+    this.progress.set(id, JSON.stringify(output));
+  }
+
+  /** A cancel request for a job running here records it cancelled, which ends its attempt. */
+  cancel(id: string): void {
+    if (!this.running.has(id)) return;
+    this.host.cancelLocal(id).catch((error: unknown) => this.report(`cancel of ${id}`, error));
+  }
+
+  stop(): void {
+    this.progress.stop();
+  }
+
+  private async deliver(queue: string, job: BossJob): Promise<void> {
+    const host = this.host;
+    const data = job.data;
+    const id = publicJobId(job.id, data?.key);
+    const name = data?.job ?? queue;
+    const definition = host.jobNamed(name);
+    if (!definition) {
+      const error = JobNotRegisteredError.forName(name);
+      await host.failUndeliverable(id, name, job.createdOn.getTime(), error);
+      return this.fail(queue, job, id, 'final', error, 0);
+    }
+    // Delivered again while its first delivery still runs here (pg-boss expired it): not twice at once.
+    if (this.running.has(id)) return this.fail(queue, job, id, 'handBack', new Error('delivered twice'), 0);
+    const attempt = job.retryCount + 1;
+    const running: Running = { queue, job, attempt, progress: undefined };
+    this.running.set(id, running);
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await host.runDelivered({
+        id,
+        name,
+        fn: definition.run,
+        synchronous: definition.synchronous,
+        args: Array.isArray(data?.args) ? data.args : [],
+        options: data?.options ?? definition.options,
+        attempt,
+        retryLeft: job.retryCount < job.retryLimit,
+        enqueuedAt: job.createdOn.getTime(),
+      });
+    } finally {
+      this.running.delete(id);
+      this.progress.take(id);
+    }
+    await this.settle(queue, job, id, running, outcome);
+  }
+
+  private async settle(queue: string, job: BossJob, id: string, running: Running, outcome: DeliveryOutcome): Promise<void> {
+    switch (outcome.kind) {
+      case 'completed': {
+        const output: CompletedOutput = running.progress
+          ? { result: outcome.result ?? null, progress: running.progress }
+          : { result: outcome.result ?? null };
+        await this.boss.complete(queue, attempt(job), output);
+        this.host.acknowledged(id);
+        return this.changed(id);
+      }
+      case 'retry': {
+        const options = job.data?.options ?? this.host.jobNamed(job.data?.job ?? queue)?.options;
+        const delay = options ? backoffDelay(options.backoff, running.attempt) : 0;
+        return this.fail(queue, job, id, 'retry', outcome.error, delay);
+      }
+      case 'failed':
+        return this.fail(queue, job, id, 'final', outcome.error, 0);
+      case 'cancelled':
+        // Cancelled here (a cancel of this process, or a signal from another): pg-boss still holds it active.
+        await this.boss.cancel(queue, attempt(job));
+        this.host.acknowledged(id);
+        return this.changed(id);
+      case 'requeued':
+        return this.fail(queue, job, id, 'handBack', new Error('handed back at shutdown'), 0);
+    }
+  }
+
+  /**
+   * pg-boss's `fail` retries while `retry_count < retry_limit`, after
+   * `retry_delay` seconds: both are set on the row first, so that it fails
+   * for good (`final`), retries after our backoff (`retry`, rounded to whole
+   * seconds, pg-boss's unit), or goes back to the queue without using up an
+   * attempt (`handBack`: one more retry allowed, at once).
+   */
+  private async fail(queue: string, job: BossJob, id: string, as: FailAs, error: unknown, delay: number): Promise<void> {
+    const set =
+      as === 'final'
+        ? 'retry_limit = retry_count'
+        : as === 'handBack'
+          ? 'retry_limit = retry_limit + 1, retry_delay = 0, retry_backoff = false'
+          : `retry_delay = ${Math.round(delay / 1000)}, retry_backoff = false`;
+    await this.db.query(`UPDATE ${this.schema}.job SET ${set} WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`, [
+      queue,
+      job.id,
+      job.retryCount,
+    ]);
+    const plain = toJobError(error);
+    await this.boss.fail(queue, attempt(job), { name: plain.name, message: plain.message });
+    this.host.acknowledged(id);
+    await this.changed(id);
+  }
+
+  /** Followers in every process re-read the job (see BossChangeFeed). */
+  private async changed(id: string): Promise<void> {
+    await this.db.query('SELECT pg_notify($1, $2)', [this.changes, id]).catch((error: unknown) => this.report('notify', error));
+  }
+
+  /** One statement per job: the row of the attempt still running, and a NOTIFY when it was written. */
+  private async writeProgress(batch: ReadonlyMap<string, string>): Promise<void> {
+    await Promise.all(
+      [...batch].map(([id, json]) => {
+        const running = this.running.get(id);
+        if (!running) return undefined;
+        return this.db.query(
+          `WITH written AS (UPDATE ${this.schema}.job SET output = $3::jsonb
+             WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $4 RETURNING id)
+           SELECT pg_notify($5, $6) FROM written`,
+          [running.queue, running.job.id, json, running.job.retryCount, this.changes, id],
+        );
+      }),
+    );
+  }
+}
+
+/** The attempt pg-boss delivered: settling it is a no-op once the job has moved on (expired and claimed again). */
+function attempt(job: BossJob): { id: string; retryCount: number } {
+  return { id: job.id, retryCount: job.retryCount };
+}

@@ -1,0 +1,77 @@
+/**
+ * One LISTEN connection per process, for the channels the transport
+ * follows (cancel requests, job changes): opened on the first `listen`,
+ * opened again after it breaks. pg-boss's own NOTIFY carries no job id or
+ * state, so these channels are ours.
+ */
+import type { BossDatabase } from './boss-database.js';
+import type { ReportError } from './error-log.js';
+import type { PgBossPoolClient } from './pg-boss-transport-options.interface.js';
+
+/** Wait before opening a broken connection again, in ms. */
+const RECONNECT_DELAY = 1000;
+
+export class NotifyListener {
+  private readonly handlers = new Map<string, (payload: string) => void>();
+  private client: Promise<PgBossPoolClient> | undefined;
+  private closed = false;
+  /** Called after the connection was opened again: notifications sent meanwhile were lost. */
+  onReconnect: (() => void) | undefined;
+
+  constructor(
+    private readonly db: BossDatabase,
+    private readonly report: ReportError,
+  ) {}
+
+  /** Calls `handler` with the payload of every notification on `channel`; resolves once listening. */
+  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
+    this.handlers.set(channel, handler);
+    const client = await (this.client ??= this.open());
+    await client.query(`LISTEN "${channel}"`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    try {
+      const opened = await client;
+      opened.removeAllListeners('notification');
+      opened.release(true);
+    } catch {
+      // Never opened: nothing to release.
+    }
+  }
+
+  private async open(): Promise<PgBossPoolClient> {
+    const client = await this.db.connect();
+    client.on('notification', (message) => {
+      if (message.payload !== undefined) this.handlers.get(message.channel)?.(message.payload);
+    });
+    client.on('error', (error) => this.broken(client, error));
+    return client;
+  }
+
+  private broken(client: PgBossPoolClient, error: Error): void {
+    this.report('LISTEN connection', error);
+    client.removeAllListeners('notification');
+    client.release(error);
+    this.client = undefined;
+    if (this.closed) return;
+    setTimeout(() => void this.reopen(), RECONNECT_DELAY).unref();
+  }
+
+  private async reopen(): Promise<void> {
+    if (this.closed || this.client) return;
+    try {
+      const client = await (this.client = this.open());
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel}"`);
+      this.onReconnect?.();
+    } catch (error) {
+      this.client = undefined;
+      this.report('LISTEN reconnect', error);
+      setTimeout(() => void this.reopen(), RECONNECT_DELAY).unref();
+    }
+  }
+}

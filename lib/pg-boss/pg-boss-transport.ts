@@ -1,0 +1,282 @@
+import type { PgBoss, SendOptions } from 'pg-boss';
+import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
+import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
+import type { JobStatus } from '../interfaces/job-status.interface.js';
+import type { JobDefinition } from '../job-definition.types.js';
+import type { RemoteCancel } from '../transport/job-transport.interface.js';
+import { START_EXTRA_NAMES, type StartExtraName, type StartExtras } from '../transport/start-extras.js';
+import type { TransportHost } from '../transport/transport-host.interface.js';
+import { newJobId } from '../utils/job-id.js';
+import { assertJsonArgs } from '../utils/json.js';
+import type { JobGate } from '../worker/job-gate.js';
+import { settlesWithin } from '../shared/redis/close-quietly.js';
+import { BossChangeFeed } from './boss-change-feed.js';
+import { BossDatabase } from './boss-database.js';
+import type { BossJobData } from './boss-job-data.js';
+import { bossJobId, publicJobId } from './boss-job-id.js';
+import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
+import { Delivery } from './delivery.js';
+import { ThrottledErrorLog } from './error-log.js';
+import { loadPgBoss } from './load-pg-boss.js';
+import { NotifyListener } from './notify-listener.js';
+import { resolvePgBossOptions, type BossQueue, type PgBossSettings } from './pg-boss-options.js';
+import type { PgBossTransportOptions } from './pg-boss-transport-options.interface.js';
+
+/** Longest wait for pg-boss to stop at shutdown, in ms, once the jobs running here are done. */
+const CLOSE_TIMEOUT = 5000;
+/** pg-boss takes every start extra: delay, priority and a caller-chosen id. */
+const TAKES_ALL_EXTRAS: ReadonlySet<StartExtraName> = new Set(START_EXTRA_NAMES);
+const ONE_PER_MODULE = 'a PgBossTransport of its own (one serves one AsyncJobModule: create one per module)';
+
+/** What the transport holds once a module has attached it. */
+interface Attached {
+  readonly host: TransportHost;
+  readonly boss: PgBoss;
+  readonly db: BossDatabase;
+  readonly listener: NotifyListener;
+  readonly delivery: Delivery;
+  /** Every queue, the main one first, with its concurrency in this process. */
+  readonly queues: readonly { readonly queueName: string; readonly concurrency: number }[];
+}
+
+/**
+ * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
+ * through pg-boss on PostgreSQL, so they survive restarts and spread over
+ * every process with the worker role, with no Redis for the queue:
+ *
+ * ```ts
+ * AsyncJobModule.forRoot({
+ *   transport: new PgBossTransport({ connection: process.env.DATABASE_URL, worker: process.env.ROLE === 'worker' }),
+ *   tracker: sharedTracker, // statuses shared by every process, e.g. a RedisProgressTracker
+ * })
+ * ```
+ *
+ * Guarantees: at least once. A job whose worker dies is run again by another
+ * once pg-boss expires it (`expireInSeconds`); make jobs idempotent.
+ * `perform(closure)` still runs in the calling process.
+ *
+ * pg-boss and pg, optional peer dependencies, are loaded only when the
+ * module starts with this transport. One instance serves one module.
+ *
+ * @publicApi
+ */
+// A JobTransport too (test/unit/transport-contract.spec.ts checks it): that contract's members are internal.
+export class PgBossTransport implements AsyncJobTransport {
+  /** The PostgreSQL schema of pg-boss's tables. */
+  readonly schema: string;
+  /** Whether this process runs jobs (false: enqueue-only). */
+  readonly runsJobs: boolean;
+  /** How long `cancel()` waits for another process to confirm, in ms. */
+  readonly cancelTimeout: number;
+  /** The start options it takes: all of `delay`, `priority` and `jobId`. @internal */
+  readonly startExtras = TAKES_ALL_EXTRAS;
+  /** Tells when a named job may have changed, over LISTEN/NOTIFY: for `waitFor` and `progress$` of a job of another process. @internal */
+  readonly feed: BossChangeFeed;
+  private readonly settings: PgBossSettings;
+  private readonly log = new ThrottledErrorLog();
+  private readonly cancelChannel: string;
+  private attached: Attached | undefined;
+  /** pg-boss started and every queue created: once, by the first that needs it. */
+  private ready: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: PgBossTransportOptions) {
+    const settings = resolvePgBossOptions(options);
+    this.settings = settings;
+    this.schema = settings.schema;
+    this.runsJobs = settings.runsJobs;
+    this.cancelTimeout = settings.cancelTimeout;
+    this.cancelChannel = `asyncjob_${settings.schema}_cancel`;
+    this.feed = new BossChangeFeed(`asyncjob_${settings.schema}_change`, this.log.report);
+  }
+
+  /** Binds the transport to its module's service; nothing is opened until `startWorkers`. @internal */
+  attach(host: TransportHost, moduleConcurrency: number): void {
+    if (this.attached) throw new InvalidOptionError('transport', this, ONE_PER_MODULE);
+    const { PgBoss } = loadPgBoss();
+    const settings = this.settings;
+    const db = new BossDatabase(settings.connection, this.log.report);
+    const boss = new PgBoss({ db: db.boss, schema: settings.schema });
+    boss.on('error', (error: Error) => this.log.report('', error));
+    const listener = new NotifyListener(db, this.log.report);
+    this.feed.attach(listener);
+    const queues = [settings.main, ...settings.dedicated.values()].map((queue: BossQueue) => ({
+      queueName: queue.queueName,
+      concurrency: queue.concurrency ?? moduleConcurrency,
+    }));
+    const delivery = new Delivery(host, boss, db, settings.schema, this.feed.channel, this.log.report);
+    this.attached = { host, boss, db, listener, delivery, queues };
+  }
+
+  /** Starts pg-boss (creating its schema and our queues), then this process's workers (worker role). @internal */
+  async startWorkers(): Promise<void> {
+    const attached = this.started();
+    await this.whenReady(attached);
+    if (!this.runsJobs) return;
+    const { boss, delivery, listener } = attached;
+    await listener.listen(this.cancelChannel, (id) => delivery.cancel(id));
+    for (const { queueName, concurrency } of attached.queues) {
+      const options = {
+        batchSize: 1,
+        localConcurrency: concurrency,
+        includeMetadata: true,
+        pollingIntervalSeconds: this.settings.pollingInterval,
+      } as const;
+      await boss.work<BossJobData, void, typeof options>(queueName, options, delivery.handler(queueName));
+    }
+  }
+
+  /**
+   * Sends a job (`args` checked JSON-serialisable) to its queue; resolves
+   * with its id once pg-boss holds it. With a `gate`, the job is held in the
+   * tracker until the caller's transaction commits. @internal
+   */
+  async add(
+    job: JobDefinition,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+    gate: JobGate | undefined,
+  ): Promise<string> {
+    const attached = this.started();
+    assertJsonArgs(job.name, args);
+    await this.whenReady(attached);
+    const { host } = attached;
+    const id = extras.jobId ?? newJobId();
+    const enqueuedAt = Date.now();
+    const send = () => this.send(attached, job, id, args, options, extras);
+    if (gate) {
+      const status: JobStatus = { id, name: job.name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
+      await host.holdUntilCommit(gate, status, send);
+    } else if (!(await send())) {
+      // pg-boss already holds a job of this id (a caller-chosen one): the start is that job.
+      return id;
+    }
+    host.queued(id, job.name, enqueuedAt);
+    return id;
+  }
+
+  /** The status of job `id` as pg-boss records it, from whichever queue holds it; `null` when none does. @internal */
+  async status(id: string): Promise<JobStatus | null> {
+    const attached = this.attached;
+    if (!attached) return null;
+    const found = await this.find(attached, id, undefined);
+    return found ? statusOfBossJob(found.job, id) : null;
+  }
+
+  /** Progress of a job running in this process, for its pg-boss row (and so for every process). @internal */
+  reportProgress(id: string, attempt: number, value: number, data: unknown): void {
+    this.attached?.delivery.reportProgress(id, attempt, value, data);
+  }
+
+  /** Cancels job `id` in pg-boss: removed if waiting, signalled to its process (NOTIFY) if active. @internal */
+  async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
+    const attached = this.started();
+    const found = await this.find(attached, id, name);
+    if (!found) return 'absent';
+    const { job, queueName } = found;
+    if (WAITING_STATES.has(job.state)) {
+      // Only while no worker holds it (pg-boss's cancel would also take an active job from under its worker).
+      const removed = await attached.db.query(
+        `UPDATE ${this.schema}.job SET state = 'cancelled', completed_on = now()
+         WHERE name = $1 AND id = $2 AND state IN ('created', 'retry') RETURNING id`,
+        [queueName, job.id],
+      );
+      if (removed.length > 0) return 'removed';
+    } else if (job.state !== 'active') {
+      return 'absent';
+    }
+    await attached.db.query('SELECT pg_notify($1, $2)', [this.cancelChannel, id]);
+    return 'signalled';
+  }
+
+  /** Stops taking new jobs (worker role); running ones go on. @internal */
+  async pause(): Promise<void> {
+    const attached = this.attached;
+    if (!attached || !this.runsJobs) return;
+    await Promise.all(attached.queues.map(({ queueName }) => attached.boss.offWork(queueName, { wait: false }).catch(() => undefined)));
+  }
+
+  /** Stops pg-boss and ends the pool it opened, once the jobs running here are done; queued jobs stay in PostgreSQL. @internal */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    const attached = this.attached;
+    this.feed.stop();
+    if (!attached) return;
+    const stopped = (async () => {
+      await attached.listener.close();
+      attached.delivery.stop();
+      // Every job of this process has finished or been handed back by now: nothing for a graceful stop to wait for.
+      if (this.ready) await attached.boss.stop({ graceful: true, timeout: 1000, close: false }).catch(() => undefined);
+      await attached.db.close();
+    })();
+    if (!(await settlesWithin(stopped, CLOSE_TIMEOUT))) {
+      this.log.warn(`pg-boss did not stop within ${CLOSE_TIMEOUT} ms (is PostgreSQL reachable?); giving up on it`);
+    }
+  }
+
+  /** pg-boss started, and every queue created (createQueue must come before any send; it is idempotent). */
+  private whenReady(attached: Attached): Promise<void> {
+    this.ready ??= (async () => {
+      await attached.boss.start();
+      for (const { queueName } of attached.queues) {
+        await attached.boss.createQueue(queueName, {
+          retryLimit: 0,
+          expireInSeconds: this.settings.expireInSeconds,
+          deleteAfterSeconds: this.settings.retention,
+        });
+      }
+    })();
+    // A failed start may be tried again by the next caller.
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  /** Sends one job; false when pg-boss already holds one of its id. */
+  private async send(
+    attached: Attached,
+    job: JobDefinition,
+    id: string,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+  ): Promise<boolean> {
+    // The @AsyncJob's own options stay out of the job's data: the worker has them.
+    const data: { -readonly [K in keyof BossJobData]: BossJobData[K] } = { job: job.name, args };
+    if (options !== job.options) data.options = options;
+    if (extras.jobId !== undefined) data.key = extras.jobId;
+    const send: SendOptions = { id: bossJobId(id, this.schema), retryLimit: Math.max(0, options.attempts - 1) };
+    if (extras.delay) send.startAfter = new Date(Date.now() + extras.delay);
+    // Ours is 1 for the highest, pg-boss's higher numbers go first; as in BullMQ, a job given no priority goes before them all.
+    if (extras.priority !== undefined) send.priority = -extras.priority;
+    return (await attached.boss.send(this.queueOf(job.name, attached), data, send)) !== null;
+  }
+
+  private queueOf(jobName: string, attached: Attached): string {
+    return this.settings.dedicated.get(jobName)?.queueName ?? attached.queues[0]!.queueName;
+  }
+
+  /** Job `id` in the queue of jobs named `name`, or in any queue when the name is not known. */
+  private async find(attached: Attached, id: string, name: string | undefined) {
+    await this.whenReady(attached);
+    const bossId = bossJobId(id, this.schema);
+    const queueNames = name === undefined ? attached.queues.map((queue) => queue.queueName) : [this.queueOf(name, attached)];
+    for (const queueName of queueNames) {
+      const [job] = await attached.boss.findJobs<BossJobData>(queueName, { id: bossId });
+      // The row must name the very id asked for (a library id and a caller's key are told apart by the key it keeps).
+      if (job && publicJobId(job.id, job.data?.key) === id) return { job, queueName };
+    }
+    return undefined;
+  }
+
+  private started(): Attached {
+    if (!this.attached) throw new TransportNotStartedError();
+    return this.attached;
+  }
+}
