@@ -9,7 +9,7 @@
 import type { JobWithMetadata, PgBoss } from 'pg-boss';
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import type { JobProgress } from '../interfaces/job-status.interface.js';
-import { ProgressCoalescer } from '../shared/redis/progress-coalescer.js';
+import { ProgressCoalescer } from '../shared/progress-coalescer.js';
 import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
 import { backoffDelay } from '../utils/backoff.js';
 import { toJobError } from '../utils/job-error.js';

@@ -23,6 +23,8 @@ import { loadPgBoss } from './load-pg-boss.js';
 import { NotifyListener } from './notify-listener.js';
 import { resolvePgBossOptions, type BossQueue, type PgBossSettings } from './pg-boss-options.js';
 import type { PgBossTransportOptions } from './pg-boss-transport-options.interface.js';
+import { trackerBesideJobs } from './tracker-beside-jobs.js';
+import type { PostgresProgressTracker } from '../progress/postgres/postgres-progress-tracker.js';
 
 /** Longest wait for pg-boss to stop at shutdown, in ms, once the jobs running here are done. */
 const CLOSE_TIMEOUT = 5000;
@@ -90,6 +92,11 @@ export class PgBossTransport implements AsyncJobTransport {
     this.cancelTimeout = settings.cancelTimeout;
     this.cancelChannel = `asyncjob_${settings.schema}_cancel`;
     this.feed = new BossChangeFeed(`asyncjob_${settings.schema}_change`, this.log.report);
+  }
+
+  /** The module's tracker when none is given: a PostgresProgressTracker in the transport's schema, shared by every process. @internal */
+  createTracker(): PostgresProgressTracker {
+    return trackerBesideJobs(this.settings);
   }
 
   /** Binds the transport to its module's service; nothing is opened until `startWorkers`. @internal */

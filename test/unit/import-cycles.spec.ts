@@ -95,11 +95,11 @@ describe('lib/ imports', () => {
     expect(edges(tracker, shared)).not.toEqual([]);
   });
 
-  it('the PostgreSQL tracker is a leaf: only its entry point imports it, and it imports no other engine', () => {
+  it('the PostgreSQL tracker is a leaf: only its entry point and pg-boss (for its default tracker) import it, and it imports no other engine', () => {
     const graph = importGraph();
     const postgres = (file: string) => file.startsWith('progress/postgres/');
     const importers = [...graph].filter(([file, targets]) => !postgres(file) && targets.some(postgres)).map(([file]) => file);
-    expect(importers).toEqual(['postgres/index.ts']);
+    expect(importers).toEqual(['pg-boss/pg-boss-transport.ts', 'pg-boss/tracker-beside-jobs.ts', 'postgres/index.ts']);
     const engines = (file: string) => file.startsWith('bullmq/') || file.startsWith('progress/redis') || file.startsWith('shared/redis/');
     expect([...graph].filter(([file]) => postgres(file)).flatMap(([, targets]) => targets.filter(engines))).toEqual([]);
   });

@@ -10,7 +10,7 @@ const NEST_APP = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 
 export const APPS = {
   core: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/testing'] },
   'core-cjs': { kind: 'cjs', dependencies: [...NEST_APP, '@nestjs/testing'] },
-  typeorm: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/typeorm', 'typeorm', 'pg'] },
+  typeorm: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/typeorm', 'typeorm', 'pg', 'pg-boss'] },
   redis: { kind: 'esm', dependencies: [...NEST_APP, '@nestjs/config', 'ioredis', 'bullmq', 'typeorm'] },
 } as const;
 
@@ -132,6 +132,7 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
       "import { Injectable } from '@nestjs/common';\nimport { AsyncJobModule, type ProgressTracker } from 'nestjs-asyncjob';\nimport { DataSource } from 'typeorm';\n\n",
   },
   'postgres/app.module': { apps: ['typeorm'], file: 'postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
+  'postgres/pg-boss': { apps: ['typeorm'], file: 'pg-boss.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],

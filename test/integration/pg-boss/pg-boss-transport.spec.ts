@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { InvalidOptionError, MemoryProgressTracker, type JobStatus } from 'nestjs-asyncjob';
+import { InvalidOptionError, MemoryProgressTracker, PROGRESS_TRACKER, type JobStatus } from 'nestjs-asyncjob';
+import { PostgresProgressTracker } from 'nestjs-asyncjob/postgres';
 import { PgBossTransport, type PgBossTransportOptions } from 'nestjs-asyncjob/pg-boss';
 import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
 import type { Redis } from 'ioredis';
@@ -181,10 +182,20 @@ describe('PgBossTransport', () => {
     }
   });
 
-  it('needs a shared tracker: bootstrap fails without one, and with one that keeps statuses in memory', async () => {
-    await expect(
-      createJobApp({ transport: new PgBossTransport({ connection: PG_URL, schema }) }, { providers: JOB_PROVIDERS }),
-    ).rejects.toThrow(/tracker shared by every process/);
+  it('needs a shared tracker: without one it keeps progress and statuses in PostgreSQL, beside its jobs; a memory one fails bootstrap', async () => {
+    const own = (worker: boolean) => new PgBossTransport({ connection: PG_URL, schema, worker, pollingInterval: 0.5 });
+    const web = await createJobApp({ transport: own(false), shutdownTimeout: 2000 }, { providers: JOB_PROVIDERS });
+    apps.push(web);
+    apps.push(await createJobApp({ transport: own(true), shutdownTimeout: 2000 }, { providers: JOB_PROVIDERS }));
+    expect(web.moduleRef.get(PROGRESS_TRACKER)).toBeInstanceOf(PostgresProgressTracker);
+    const id = await web.jobs.start(FlakyJobs, 'run', 1);
+    const status = await web.jobs.waitFor(id, { timeout: 20_000 });
+    expect(status).toMatchObject({ state: 'completed', attempts: 2 });
+    // A job that fails for good has its final status in the tracker's table, in the transport's schema.
+    const failing = await web.jobs.start(FlakyJobs, 'run', 5);
+    expect(await web.jobs.waitFor(failing, { timeout: 20_000 })).toMatchObject({ state: 'failed', attempts: 3 });
+    const { rows } = await pool.query(`SELECT status FROM ${schema}.job_progress WHERE id = $1`, [failing]);
+    expect(JSON.parse((rows[0] as { status: string }).status)).toMatchObject({ id: failing, state: 'failed' });
     await expect(
       createJobApp(
         { transport: new PgBossTransport({ connection: PG_URL, schema }), tracker: new MemoryProgressTracker() },
