@@ -30,7 +30,7 @@ export interface PgBossSettings {
 /** pg-boss takes queue names of these characters only. */
 const QUEUE_NAME = /^[\w.\-/]+$/;
 /** The schema is written into SQL as an identifier: lower-case, unquoted form only. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,38}$/; // 39 at most: the default tracker's schema adds "_progress" within its own limit of 48
 
 /** Every option checked (an {@link InvalidOptionError} names the first bad one) and every default applied. */
 export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSettings {

@@ -37,6 +37,8 @@ export class PostgresChangeFeed implements JobChangeFeed {
     private readonly table: PostgresTable,
     /** Resolves when the command connection can answer the re-reads a notification causes. */
     private readonly commandsReady: () => Promise<void>,
+    /** Whether the command connection is up now (not in an outage). */
+    private readonly canRead: () => boolean,
   ) {}
 
   watch(id: string, onChange: () => void): () => void {
@@ -128,6 +130,8 @@ export class PostgresChangeFeed implements JobChangeFeed {
   private startRecheck(): void {
     if (this.recheck) return;
     this.recheck = setInterval(() => {
+      // In an outage a re-read would only meet it and fail its follower: the safety net waits until the store answers.
+      if (!this.canRead()) return;
       for (const id of this.watchers.keys()) this.notify(id);
     }, RECHECK_INTERVAL);
     this.recheck.unref();

@@ -102,6 +102,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
       () => new (pg().Client)({ ...config, application_name: `${String(config.application_name ?? 'nestjs-asyncjob')}:listener` }),
       this.table,
       () => this.connection.whenChecked(),
+      () => this.connection.available,
     );
     this.cleanup = new TableCleanup(this.connection, this.table, settings.cleanupInterval);
     this.coalescer = new ProgressCoalescer(

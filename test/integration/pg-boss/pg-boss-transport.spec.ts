@@ -191,10 +191,11 @@ describe('PgBossTransport', () => {
     const id = await web.jobs.start(FlakyJobs, 'run', 1);
     const status = await web.jobs.waitFor(id, { timeout: 20_000 });
     expect(status).toMatchObject({ state: 'completed', attempts: 2 });
-    // A job that fails for good has its final status in the tracker's table, in the transport's schema.
+    // A job that fails for good has its final status in the tracker's table, in a schema beside the transport's.
+    onTestFinished(() => pool.query(`DROP SCHEMA IF EXISTS ${schema}_progress CASCADE`).then(() => undefined));
     const failing = await web.jobs.start(FlakyJobs, 'run', 5);
     expect(await web.jobs.waitFor(failing, { timeout: 20_000 })).toMatchObject({ state: 'failed', attempts: 3 });
-    const { rows } = await pool.query(`SELECT status FROM ${schema}.job_progress WHERE id = $1`, [failing]);
+    const { rows } = await pool.query(`SELECT status FROM ${schema}_progress.job_progress WHERE id = $1`, [failing]);
     expect(JSON.parse((rows[0] as { status: string }).status)).toMatchObject({ id: failing, state: 'failed' });
     await expect(
       createJobApp(
