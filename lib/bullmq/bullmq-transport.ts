@@ -18,7 +18,7 @@ import { resolveBullMqOptions, type BullMqSettings } from './bullmq-options.js';
 import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 import { CancelChannel } from './cancel-channel.js';
 import { Delivery } from './delivery.js';
-import { ThrottledErrorLog } from './error-log.js';
+import { ThrottledErrorLog } from '../shared/throttled-error-log.js';
 import { Lanes } from './lanes.js';
 import { loadBullMq } from './load-bullmq.js';
 import { QueueEventFeed } from './queue-event-feed.js';
@@ -73,7 +73,7 @@ export class BullMqTransport implements AsyncJobTransport {
    */
   readonly feed: QueueEventFeed;
   private readonly settings: BullMqSettings;
-  private readonly log = new ThrottledErrorLog();
+  private readonly log = new ThrottledErrorLog('BullMQ', 'AsyncJob:BullMQ');
   private readonly cancels: CancelChannel;
   /** The queues, once a module attaches the transport. */
   private lanes: Lanes | undefined;

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { closeQuietly } from '../shared/redis/close-quietly.js';
 import { openRedisClient } from '../shared/redis/open-client.js';
 import type { BullMqSettings } from './bullmq-options.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 
 export class CancelChannel {
   /** Opened on the first request sent. */

@@ -12,7 +12,7 @@ import { backoffDelay } from '../utils/backoff.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { toJobError } from '../utils/job-error.js';
 import type { QueueProgress } from './bullmq-job-status.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 import { idOf, type JobData, type QueueJob } from './job-data.js';
 import type { BullMqModule } from './load-bullmq.js';
 import type { QueueJobRunner } from './queue-job-runner.interface.js';

@@ -8,7 +8,7 @@ import type { Job, Processor, Queue, Worker } from 'bullmq';
 import { AddBatcher } from './add-batcher.js';
 import { bullConnection } from './bullmq-connection.js';
 import type { BullMqSettings } from './bullmq-options.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 import type { QueueJob } from './job-data.js';
 import type { BullMqModule } from './load-bullmq.js';
 import type { QueueJobRunner } from './queue-job-runner.interface.js';

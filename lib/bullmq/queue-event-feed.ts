@@ -2,7 +2,7 @@ import type { QueueEvents } from 'bullmq';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
 import { bullConnection } from './bullmq-connection.js';
 import type { BullMqSettings } from './bullmq-options.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 import { loadBullMq } from './load-bullmq.js';
 import { parseNumberedId } from './queue-job-id.js';
 

@@ -7,7 +7,7 @@
  */
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
 import type { NotifyListener } from './notify-listener.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 
 /** How often every watcher is nudged anyway, in ms. */
 const RECHECK_INTERVAL = 5000;

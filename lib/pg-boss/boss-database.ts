@@ -7,7 +7,7 @@
 import type { Db } from 'pg-boss';
 import type { PgBossSettings } from './pg-boss-options.js';
 import type { PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 import { loadPg } from './load-pg-boss.js';
 
 export class BossDatabase {

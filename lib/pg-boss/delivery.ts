@@ -16,7 +16,7 @@ import { toJobError } from '../utils/job-error.js';
 import type { BossDatabase } from './boss-database.js';
 import type { BossJobData, CompletedOutput, RunningOutput } from './boss-job-data.js';
 import { publicJobId } from './boss-job-id.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 
 /** A running job's progress reaches PostgreSQL at most this often (ms); the latest value wins. */
 const PROGRESS_INTERVAL = 100;

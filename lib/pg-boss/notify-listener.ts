@@ -5,7 +5,7 @@
  * state, so these channels are ours.
  */
 import type { BossDatabase } from './boss-database.js';
-import type { ReportError } from './error-log.js';
+import type { ReportError } from '../shared/throttled-error-log.js';
 import type { PgBossPoolClient } from './pg-boss-transport-options.interface.js';
 
 /** Wait before opening a broken connection again, in ms. */

@@ -18,7 +18,7 @@ import type { BossJobData } from './boss-job-data.js';
 import { bossJobId, publicJobId } from './boss-job-id.js';
 import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
 import { Delivery } from './delivery.js';
-import { ThrottledErrorLog } from './error-log.js';
+import { ThrottledErrorLog } from '../shared/throttled-error-log.js';
 import { loadPgBoss } from './load-pg-boss.js';
 import { NotifyListener } from './notify-listener.js';
 import { resolvePgBossOptions, type BossQueue, type PgBossSettings } from './pg-boss-options.js';
@@ -77,7 +77,7 @@ export class PgBossTransport implements AsyncJobTransport {
   /** Tells when a named job may have changed, over LISTEN/NOTIFY: for `waitFor` and `progress$` of a job of another process. @internal */
   readonly feed: BossChangeFeed;
   private readonly settings: PgBossSettings;
-  private readonly log = new ThrottledErrorLog();
+  private readonly log = new ThrottledErrorLog('pg-boss', 'AsyncJob:PgBoss');
   private readonly cancelChannel: string;
   private attached: Attached | undefined;
   /** pg-boss started and every queue created: once, by the first that needs it. */
