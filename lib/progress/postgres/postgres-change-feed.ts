@@ -35,8 +35,8 @@ export class PostgresChangeFeed implements JobChangeFeed {
   constructor(
     private readonly openClient: () => PgClient,
     private readonly table: PostgresTable,
-    /** Resolves when the command connection can answer the re-reads a notification causes. */
-    private readonly commandsReady: () => Promise<void>,
+    /** Whether the command connection answers now (a probe): only then can a re-read a notification causes succeed. */
+    private readonly commandsReady: () => Promise<boolean>,
     /** Whether the command connection is up now (not in an outage). */
     private readonly canRead: () => boolean,
   ) {}
@@ -94,8 +94,13 @@ export class PostgresChangeFeed implements JobChangeFeed {
     this.listening = true;
     this.reconnectDelay = RECONNECT_FIRST;
     // Notifications sent before LISTEN (or while the listener was away) are not delivered: everyone re-reads.
-    await this.commandsReady();
-    if (this.client === client) for (const id of this.watchers.keys()) this.notify(id);
+    // A pool still holding connections the outage killed would fail the re-reads: they wait for reread() then.
+    if ((await this.commandsReady()) && this.client === client) this.reread();
+  }
+
+  /** Every watcher re-reads: the listener is back, or the command connection is, after an outage that may have hidden changes. */
+  reread(): void {
+    for (const id of this.watchers.keys()) this.notify(id);
   }
 
   private lost(client: PgClient): void {

@@ -101,7 +101,7 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
     this.feed = new PostgresChangeFeed(
       () => new (pg().Client)({ ...config, application_name: `${String(config.application_name ?? 'nestjs-asyncjob')}:listener` }),
       this.table,
-      () => this.connection.whenChecked(),
+      () => this.commandsAnswer(),
       () => this.connection.available,
     );
     this.cleanup = new TableCleanup(this.connection, this.table, settings.cleanupInterval);
@@ -112,7 +112,10 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
       (id) => this.active.has(id),
       (error) => this.reportFlushError(error),
     );
-    this.connection.onReady(() => this.replay());
+    this.connection.onReady(() => {
+      this.replay();
+      this.feed.reread();
+    });
     this.renewTimer = setInterval(() => void this.renew(), Math.floor(this.ttl / 3));
     this.renewTimer.unref();
   }
@@ -288,6 +291,17 @@ export class PostgresProgressTracker implements ProgressTracker, JobStatusStore,
   }
 
   /** PostgreSQL is (back) up: write what could not be written while it was away. */
+  /** Whether the command connection answers a probe now; a failed one starts (or continues) an outage, whose end re-reads. */
+  private async commandsAnswer(): Promise<boolean> {
+    await this.connection.whenChecked();
+    try {
+      await this.connection.run('probe', (pool) => pool.query('SELECT 1'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private replay(): void {
     this.coalescer.schedule();
     void this.replayNow().catch(() => undefined);
