@@ -11,7 +11,7 @@ import type { TransportHost } from '../transport/transport-host.interface.js';
 import { newJobId } from '../utils/job-id.js';
 import { assertJsonArgs } from '../utils/json.js';
 import type { JobGate } from '../worker/job-gate.js';
-import { settlesWithin } from '../shared/redis/close-quietly.js';
+import { settlesWithin } from '../utils/settles-within.js';
 import { trackerBesideQueues } from './bullmq-connection.js';
 import { readStatus } from './bullmq-job-status.js';
 import { resolveBullMqOptions, type BullMqSettings } from './bullmq-options.js';

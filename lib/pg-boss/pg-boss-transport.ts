@@ -11,7 +11,7 @@ import type { TransportHost } from '../transport/transport-host.interface.js';
 import { newJobId } from '../utils/job-id.js';
 import { assertJsonArgs } from '../utils/json.js';
 import type { JobGate } from '../worker/job-gate.js';
-import { settlesWithin } from '../shared/redis/close-quietly.js';
+import { settlesWithin } from '../utils/settles-within.js';
 import { BossChangeFeed } from './boss-change-feed.js';
 import { BossDatabase } from './boss-database.js';
 import type { BossJobData } from './boss-job-data.js';

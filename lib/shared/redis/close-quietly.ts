@@ -4,6 +4,7 @@
  * transport's close the same way.
  */
 import type { Redis } from 'ioredis';
+import { settlesWithin } from '../../utils/settles-within.js';
 
 /** Longest wait for the server to close the socket after QUIT's reply, in ms. */
 const QUIT_GRACE = 1000;
@@ -22,19 +23,4 @@ export async function closeQuietly(client: Redis): Promise<void> {
     }
   }
   client.disconnect();
-}
-
-/**
- * Whether `promise` settles within `ms`; its rejection, if first, is
- * passed on. A server that is away must not hold a shutdown: the caller
- * gives up on it past the limit.
- */
-export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
