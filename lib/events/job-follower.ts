@@ -1,4 +1,5 @@
 import { Observable, timer, type Subscription } from 'rxjs';
+import { TrackerUnavailableError } from '../errors/tracker-unavailable.error.js';
 import { JobNotFoundError } from '../errors/job-not-found.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
@@ -81,7 +82,18 @@ export class JobFollower {
                 read();
               }
             },
-            (error: unknown) => subscriber.error(error),
+            (error: unknown) => {
+              reading = false;
+              // The store is away for now: its feed announces its return (and rechecks now and then), and the read is made again then.
+              if (error instanceof TrackerUnavailableError) {
+                if (again) {
+                  again = false;
+                  read();
+                }
+                return;
+              }
+              subscriber.error(error);
+            },
           );
         };
         const unwatches = this.feeds.map((feed) => feed.watch(id, read));
