@@ -6,7 +6,7 @@ import type { StatusSink } from '../progress/status-sink.interface.js';
 import type { JobBook } from '../worker/job-book.js';
 import type { Acknowledgements } from '../transport/acknowledgements.js';
 import { stackOf, toJobError } from '../utils/job-error.js';
-import { isJsonScalar, parseJson, toJson } from '../utils/json.js';
+import { storableResult } from '../utils/json.js';
 import { andThen, type MaybePromise } from '../utils/maybe-promise.js';
 import type { AttemptOutcome } from '../worker/attempt.types.js';
 import type { JobRecord } from '../worker/job-record.js';
@@ -83,7 +83,7 @@ export class AttemptLifecycle {
 
   private recordFinal(record: JobRecord, outcome: AttemptOutcome): MaybePromise<void> {
     record.finishedAt = Date.now();
-    if (outcome.ok) record.result = this.storableResult(record, outcome.value);
+    if (outcome.ok) record.result = this.keptResult(record, outcome.value);
     else record.error = toJobError(outcome.error);
     // A queue records a named job's completion itself (with its result and progress).
     if (record.external && outcome.ok) return this.forgetFinal(record);
@@ -99,11 +99,9 @@ export class AttemptLifecycle {
     this.book.notifyIfIdle();
   }
 
-  private storableResult(record: JobRecord, value: unknown): unknown {
-    if (value === undefined || value === null) return undefined;
-    if (isJsonScalar(value)) return value;
+  private keptResult(record: JobRecord, value: unknown): unknown {
     try {
-      return parseJson(toJson(value, 'the job result'));
+      return storableResult(value);
     } catch (error) {
       this.logger.warn(`Job ${record.id} (${record.name}) completed, but its result is not kept: ${(error as Error).message}`);
       return undefined;

@@ -1,6 +1,7 @@
 export * from './async-job.error.js';
 export * from './commit-failed.error.js';
 export * from './duplicate-job-name.error.js';
+export * from './enqueue-in-transaction.error.js';
 export * from './invalid-argument.error.js';
 export * from './invalid-option.error.js';
 export * from './job-cancelled.error.js';

@@ -6,26 +6,36 @@
  */
 import type { Db } from 'pg-boss';
 import type { PgBossSettings } from './pg-boss-options.js';
-import type { PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import type { PgBossDataSource, PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
 import { loadPg } from './load-pg-boss.js';
 
 export class BossDatabase {
-  readonly pool: PgBossPool;
+  private shared: PgBossPool | undefined;
+  /** A DataSource whose pool is taken on first use: it may be initialized after the transport is built. */
+  private readonly dataSource: PgBossDataSource | undefined;
   /** Set when the pool is the transport's own: ended at close. */
   private readonly end: (() => Promise<void>) | undefined;
 
   constructor(connection: PgBossSettings['connection'], report: ReportError) {
+    this.end = undefined;
     if ('pool' in connection) {
-      this.pool = connection.pool;
-      this.end = undefined;
+      this.shared = connection.pool;
+    } else if ('dataSource' in connection) {
+      this.dataSource = connection.dataSource;
     } else {
       const pool = new (loadPg().Pool)({ application_name: 'asyncjob', ...connection.config });
       // An idle connection that breaks must not crash the process: pg emits it on the pool.
       pool.on('error', (error) => report('pool', error));
-      this.pool = pool;
+      this.shared = pool;
       this.end = () => pool.end();
     }
+  }
+
+  get pool(): PgBossPool {
+    this.shared ??= poolOf(this.dataSource!);
+    return this.shared;
   }
 
   /** pg-boss's `db` option: every statement it runs goes through the pool. */
@@ -45,4 +55,17 @@ export class BossDatabase {
   async close(): Promise<void> {
     await this.end?.();
   }
+}
+
+/** The `pg` pool of a TypeORM DataSource's PostgreSQL driver (its `master`). */
+function poolOf(dataSource: PgBossDataSource): PgBossPool {
+  const pool = (dataSource.driver as { master?: Partial<PgBossPool> }).master;
+  if (!dataSource.isInitialized || typeof pool?.query !== 'function' || typeof pool.connect !== 'function') {
+    throw new InvalidOptionError(
+      'PgBossTransport.dataSource',
+      dataSource.options.type,
+      'an initialized DataSource (call dataSource.initialize() first)',
+    );
+  }
+  return pool as PgBossPool;
 }

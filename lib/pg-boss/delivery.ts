@@ -6,13 +6,15 @@
  * it. pg-boss's own completion of the handler's batch then finds the job
  * settled and changes nothing.
  */
-import type { JobWithMetadata, PgBoss } from 'pg-boss';
+import type { Db, JobWithMetadata, PgBoss } from 'pg-boss';
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import type { JobProgress } from '../interfaces/job-status.interface.js';
 import { ProgressCoalescer } from '../shared/progress-coalescer.js';
 import type { DeliveryOutcome, TransportHost } from '../transport/transport-host.interface.js';
 import { backoffDelay } from '../utils/backoff.js';
 import { toJobError } from '../utils/job-error.js';
+import { storableResult } from '../utils/json.js';
+import type { TransactionSql } from '../transport/transaction-sql.js';
 import type { BossDatabase } from './boss-database.js';
 import type { BossJobData, CompletedOutput, RunningOutput } from './boss-job-data.js';
 import { publicJobId } from './boss-job-id.js';
@@ -29,6 +31,8 @@ interface Running {
   readonly job: BossJob;
   readonly attempt: number;
   progress: JobProgress | undefined;
+  /** Its completion was written inside the job's own transaction (committed with it if the attempt completes). */
+  completedInTransaction?: boolean;
 }
 
 /** How the row is changed before pg-boss's `fail`, so that fail does what the outcome means. */
@@ -38,6 +42,11 @@ export class Delivery {
   /** Jobs running in this process, by our id. */
   private readonly running = new Map<string, Running>();
   private readonly progress: ProgressCoalescer;
+  /**
+   * Whether a job's completion is written inside its own transaction (the
+   * module's DataSource is pg-boss's database): decided once, at start-up.
+   */
+  private completesInJobTransaction = false;
 
   constructor(
     private readonly host: TransportHost,
@@ -83,6 +92,11 @@ export class Delivery {
     this.progress.stop();
   }
 
+  /** From now on, a job that opens its transaction has its completion committed in it (see {@link completeIn}). */
+  completeInJobTransactions(): void {
+    this.completesInJobTransaction = true;
+  }
+
   private async deliver(queue: string, job: BossJob): Promise<void> {
     const host = this.host;
     const data = job.data;
@@ -98,6 +112,7 @@ export class Delivery {
     if (this.running.has(id)) return this.fail(queue, job, id, 'handBack', new Error('delivered twice'), 0);
     const attempt = job.retryCount + 1;
     const running: Running = { queue, job, attempt, progress: undefined };
+    const options = data?.options ?? definition.options;
     this.running.set(id, running);
     let outcome: DeliveryOutcome;
     try {
@@ -107,10 +122,12 @@ export class Delivery {
         fn: definition.run,
         synchronous: definition.synchronous,
         args: Array.isArray(data?.args) ? data.args : [],
-        options: data?.options ?? definition.options,
+        options,
         attempt,
-        retryLeft: job.retryCount < job.retryLimit,
+        // pg-boss's retry limit also allows for runs cut short by a dead worker (maxStalledCount): a failure retries by our attempts.
+        retryLeft: attempt < options.attempts && job.retryCount < job.retryLimit,
         enqueuedAt: job.createdOn.getTime(),
+        completeInTransaction: this.completesInJobTransaction ? (sql, result) => this.completeIn(sql, running, id, result) : undefined,
       });
     } finally {
       this.running.delete(id);
@@ -122,10 +139,8 @@ export class Delivery {
   private async settle(queue: string, job: BossJob, id: string, running: Running, outcome: DeliveryOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'completed': {
-        const output: CompletedOutput = running.progress
-          ? { result: outcome.result ?? null, progress: running.progress }
-          : { result: outcome.result ?? null };
-        await this.boss.complete(queue, attempt(job), output);
+        if (running.completedInTransaction) return this.host.acknowledged(id);
+        await this.boss.complete(queue, attempt(job), completedOutput(running, outcome.result));
         this.host.acknowledged(id);
         return this.changed(id);
       }
@@ -171,6 +186,35 @@ export class Delivery {
     await this.changed(id);
   }
 
+  /**
+   * Writes the attempt's completion inside the job's own transaction, just
+   * before it commits: the job's writes and pg-boss's record that it
+   * completed then commit together, or neither (a worker killed before the
+   * commit leaves the job active, to run again with nothing of this attempt
+   * kept). pg-boss's completion is fenced to this attempt: when pg-boss has
+   * given the job to another attempt since (expired, or its worker counted
+   * dead), it changes nothing, and this attempt's writes are rolled back.
+   * The NOTIFY to followers is sent at the commit too.
+   */
+  private async completeIn(sql: TransactionSql, running: Running, id: string, result: unknown): Promise<void> {
+    let kept: unknown;
+    try {
+      kept = storableResult(result);
+    } catch {
+      // Not JSON: the lifecycle logs that the result is not kept; the completion stands.
+      kept = undefined;
+    }
+    const db: Db = { executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }) };
+    const response = (await this.boss.complete(running.queue, attempt(running.job), completedOutput(running, kept), { db })) as {
+      affected?: number;
+    };
+    if (response.affected !== 1) {
+      throw new Error(`pg-boss no longer holds attempt ${running.attempt} of job ${id} active (expired, or taken by another worker)`);
+    }
+    await sql.query('SELECT pg_notify($1, $2)', [this.changes, id]);
+    running.completedInTransaction = true;
+  }
+
   /** Followers in every process re-read the job (see BossChangeFeed). */
   private async changed(id: string): Promise<void> {
     await this.db.query('SELECT pg_notify($1, $2)', [this.changes, id]).catch((error: unknown) => this.report('notify', error));
@@ -191,6 +235,11 @@ export class Delivery {
       }),
     );
   }
+}
+
+/** What a completed job leaves in pg-boss's `output`. */
+function completedOutput(running: Running, result: unknown): CompletedOutput {
+  return running.progress ? { result: result ?? null, progress: running.progress } : { result: result ?? null };
 }
 
 /** The attempt pg-boss delivered: settling it is a no-op once the job has moved on (expired and claimed again). */

@@ -8,6 +8,7 @@
 export { PgBossTransport } from './pg-boss-transport.js';
 export type {
   PgBossConnectionConfig,
+  PgBossDataSource,
   PgBossJobSettings,
   PgBossPool,
   PgBossPoolClient,

@@ -4,7 +4,12 @@
  * transport reads the same settings afterwards without checking them again.
  */
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
-import type { PgBossConnectionConfig, PgBossPool, PgBossTransportOptions } from './pg-boss-transport-options.interface.js';
+import type {
+  PgBossConnectionConfig,
+  PgBossDataSource,
+  PgBossPool,
+  PgBossTransportOptions,
+} from './pg-boss-transport-options.interface.js';
 
 /** A pg-boss queue and how many of its jobs this process runs at once (`undefined`: the module's concurrency). */
 export interface BossQueue {
@@ -14,8 +19,9 @@ export interface BossQueue {
 
 /** {@link PgBossTransportOptions} with every default applied. */
 export interface PgBossSettings {
-  /** The app's pool (shared), or the settings of one the transport opens (and ends). */
-  readonly connection: { readonly pool: PgBossPool } | { readonly config: PgBossConnectionConfig };
+  /** The app's pool (shared, or a DataSource's), or the settings of one the transport opens (and ends). */
+  readonly connection:
+    { readonly pool: PgBossPool } | { readonly dataSource: PgBossDataSource } | { readonly config: PgBossConnectionConfig };
   readonly schema: string;
   readonly runsJobs: boolean;
   readonly main: BossQueue;
@@ -24,6 +30,8 @@ export interface PgBossSettings {
   readonly retention: number;
   readonly pollingInterval: number;
   readonly expireInSeconds: number;
+  readonly heartbeat: number;
+  readonly maxStalledCount: number;
   readonly cancelTimeout: number;
 }
 
@@ -47,7 +55,7 @@ export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSet
     throw new InvalidOptionError('PgBossTransport.pollingInterval', pollingInterval, 'a number of seconds >= 0.5');
   }
   return Object.freeze({
-    connection: connectionOption(options.connection),
+    connection: options.dataSource === undefined ? connectionOption(options.connection) : dataSourceOption(options),
     schema,
     runsJobs: options.worker ?? true,
     main: Object.freeze({
@@ -58,6 +66,8 @@ export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSet
     retention: integer('retention', options.retention ?? 604_800, 0),
     pollingInterval,
     expireInSeconds: integer('expireInSeconds', options.expireInSeconds ?? 900, 1),
+    heartbeat: integer('heartbeat', options.heartbeat ?? 30, 10),
+    maxStalledCount: integer('maxStalledCount', options.maxStalledCount ?? 1, 0),
     cancelTimeout: integer('cancelTimeout', options.cancelTimeout ?? 5000, 0),
   });
 }
@@ -75,6 +85,24 @@ function connectionOption(connection: unknown): PgBossSettings['connection'] {
   const pool = connection as Partial<PgBossPool>;
   if (typeof pool.query === 'function' && typeof pool.connect === 'function') return { pool: connection as PgBossPool };
   return { config: { ...(connection as PgBossConnectionConfig) } };
+}
+
+function dataSourceOption(options: PgBossTransportOptions): PgBossSettings['connection'] {
+  if (options.connection !== undefined) {
+    throw new InvalidOptionError(
+      'PgBossTransport.connection',
+      options.connection,
+      'left out when a dataSource is given (one or the other)',
+    );
+  }
+  const dataSource = options.dataSource as Partial<PgBossDataSource> | null;
+  if (typeof dataSource !== 'object' || dataSource === null || typeof dataSource.options !== 'object' || !dataSource.driver) {
+    throw new InvalidOptionError('PgBossTransport.dataSource', dataSource, 'a TypeORM DataSource');
+  }
+  if (dataSource.options.type !== 'postgres') {
+    throw new InvalidOptionError('PgBossTransport.dataSource', dataSource.options.type, 'a DataSource of type "postgres"');
+  }
+  return { dataSource: dataSource as PgBossDataSource };
 }
 
 function dedicatedQueues(queueName: string, option: unknown): ReadonlyMap<string, BossQueue> {

@@ -39,6 +39,18 @@ export interface PgBossPool {
 }
 
 /**
+ * A TypeORM DataSource, as the transport uses it: its type, and the `pg`
+ * pool of its PostgreSQL driver. Any TypeORM `DataSource` fits.
+ *
+ * @publicApi
+ */
+export interface PgBossDataSource {
+  readonly options: { readonly type: string };
+  readonly isInitialized: boolean;
+  readonly driver: object;
+}
+
+/**
  * Settings of one job name that gets a pg-boss queue of its own (see
  * {@link PgBossTransportOptions.jobs}).
  *
@@ -63,8 +75,16 @@ export interface PgBossTransportOptions {
    * PostgreSQL: a `postgres://` URL, `pg` pool options, or an existing
    * `pg.Pool`. A pool given here is shared and never ended by the module;
    * one the transport opens from a URL or options is closed at shutdown.
+   * Give this or `dataSource`.
    */
-  readonly connection: string | PgBossConnectionConfig | PgBossPool;
+  readonly connection?: string | PgBossConnectionConfig | PgBossPool;
+  /**
+   * A TypeORM DataSource on PostgreSQL (usually the module's own
+   * `dataSource`): pg-boss then runs on its connection pool, in its
+   * database, and the DataSource is never closed by the transport. It must
+   * be initialized by the time the module starts. Give this or `connection`.
+   */
+  readonly dataSource?: PgBossDataSource;
   /** The PostgreSQL schema pg-boss keeps its tables in, created at start-up when missing. @default 'asyncjob_boss' */
   readonly schema?: string;
   /** The pg-boss queue of the named jobs. @default 'asyncjob' */
@@ -96,6 +116,18 @@ export interface PgBossTransportOptions {
    * it above the longest job's run time. @default 900
    */
   readonly expireInSeconds?: number;
+  /**
+   * How often, in seconds, a worker tells pg-boss that it still runs each of
+   * its jobs (at least 10). A worker that dies (SIGKILL, crash, lost
+   * network) stops: pg-boss then counts its jobs' runs as cut short, within
+   * about twice this, and another worker runs them again. @default 30
+   */
+  readonly heartbeat?: number;
+  /**
+   * How many times a job may have its run cut short by a dead worker and be
+   * run again, beyond its `attempts` (which count failures). @default 1
+   */
+  readonly maxStalledCount?: number;
   /**
    * How long, in ms, `cancel()` of a job running in another process waits for
    * that process to record it cancelled. @default 5000

@@ -1,4 +1,4 @@
-import type { PgBoss, SendOptions } from 'pg-boss';
+import type { Db, PgBoss, SendOptions } from 'pg-boss';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
@@ -6,6 +6,8 @@ import type { AsyncJobTransport } from '../interfaces/async-job-transport.interf
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
+import type { CallerTransaction, TransactionSql } from '../transport/transaction-sql.js';
+import { EnqueueInTransactionError } from '../errors/enqueue-in-transaction.error.js';
 import { START_EXTRA_NAMES, type StartExtraName, type StartExtras } from '../transport/start-extras.js';
 import type { TransportHost } from '../transport/transport-host.interface.js';
 import { newJobId } from '../utils/job-id.js';
@@ -31,6 +33,15 @@ const CLOSE_TIMEOUT = 5000;
 /** pg-boss takes every start extra: delay, priority and a caller-chosen id. */
 const TAKES_ALL_EXTRAS: ReadonlySet<StartExtraName> = new Set(START_EXTRA_NAMES);
 const ONE_PER_MODULE = 'a PgBossTransport of its own (one serves one AsyncJobModule: create one per module)';
+
+/** Which database, and which jobs table in it, a connection reaches (the table's oid, `null` when it has none). */
+interface DatabaseIdentity {
+  readonly database: string;
+  readonly table: string | null;
+}
+
+/** A job enqueued in a transaction that rolled back never existed: there is nothing to record. */
+const NOTHING_TO_DROP = (): Promise<void> => Promise.resolve();
 
 /** What the transport holds once a module has attached it. */
 interface Attached {
@@ -83,6 +94,10 @@ export class PgBossTransport implements AsyncJobTransport {
   /** pg-boss started and every queue created: once, by the first that needs it. */
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** This transport's database and jobs table, as its own connection sees them. */
+  private identity: Promise<DatabaseIdentity | undefined> | undefined;
+  /** Whether each DataSource a caller's transaction came from reaches that same table. */
+  private readonly databases = new WeakMap<object, Promise<boolean>>();
 
   constructor(options: PgBossTransportOptions) {
     const settings = resolvePgBossOptions(options);
@@ -105,7 +120,8 @@ export class PgBossTransport implements AsyncJobTransport {
     const { PgBoss } = loadPgBoss();
     const settings = this.settings;
     const db = new BossDatabase(settings.connection, this.log.report);
-    const boss = new PgBoss({ db: db.boss, schema: settings.schema });
+    // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
+    const boss = new PgBoss({ db: db.boss, schema: settings.schema, superviseIntervalSeconds: Math.min(60, settings.heartbeat) });
     boss.on('error', (error: Error) => this.log.report('', error));
     const listener = new NotifyListener(db, this.log.report);
     this.feed.attach(listener);
@@ -123,6 +139,7 @@ export class PgBossTransport implements AsyncJobTransport {
     await this.whenReady(attached);
     if (!this.runsJobs) return;
     const { boss, delivery, listener } = attached;
+    await this.chooseCompletion(attached);
     await listener.listen(this.cancelChannel, (id) => delivery.cancel(id));
     for (const { queueName, concurrency } of attached.queues) {
       const options = {
@@ -162,6 +179,33 @@ export class PgBossTransport implements AsyncJobTransport {
       return id;
     }
     host.queued(id, job.name, enqueuedAt);
+    return id;
+  }
+
+  /**
+   * Sends a job inside the caller's transaction, through pg-boss's `db`
+   * option: the row is the caller's until it commits, so the job exists if
+   * and only if it does, and no worker sees it before. @internal
+   */
+  async addInTransaction(
+    transaction: CallerTransaction,
+    job: JobDefinition,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+    commit: JobGate,
+  ): Promise<string> {
+    const attached = this.started();
+    assertJsonArgs(job.name, args);
+    await this.whenReady(attached);
+    await this.assertSameDatabase(attached, transaction);
+    const id = extras.jobId ?? newJobId();
+    const enqueuedAt = Date.now();
+    const { sql } = transaction;
+    await this.send(attached, job, id, args, options, extras, {
+      executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }),
+    });
+    commit.attach(id, () => attached.host.queued(id, job.name, enqueuedAt), NOTHING_TO_DROP);
     return id;
   }
 
@@ -236,6 +280,7 @@ export class PgBossTransport implements AsyncJobTransport {
         await attached.boss.createQueue(queueName, {
           retryLimit: 0,
           expireInSeconds: this.settings.expireInSeconds,
+          heartbeatSeconds: this.settings.heartbeat,
           deleteAfterSeconds: this.settings.retention,
         });
       }
@@ -245,7 +290,7 @@ export class PgBossTransport implements AsyncJobTransport {
     return this.ready;
   }
 
-  /** Sends one job; false when pg-boss already holds one of its id. */
+  /** Sends one job (through `db`, a transaction of the caller's, when given); false when pg-boss already holds one of its id. */
   private async send(
     attached: Attached,
     job: JobDefinition,
@@ -253,16 +298,68 @@ export class PgBossTransport implements AsyncJobTransport {
     args: readonly unknown[],
     options: ResolvedJobOptions,
     extras: StartExtras,
+    db?: Db,
   ): Promise<boolean> {
     // The @AsyncJob's own options stay out of the job's data: the worker has them.
     const data: { -readonly [K in keyof BossJobData]: BossJobData[K] } = { job: job.name, args };
     if (options !== job.options) data.options = options;
     if (extras.jobId !== undefined) data.key = extras.jobId;
-    const send: SendOptions = { id: bossJobId(id, this.schema), retryLimit: Math.max(0, options.attempts - 1) };
+    // Runs cut short by a dead worker count as pg-boss retries too: maxStalledCount more are allowed for them.
+    const send: SendOptions = {
+      id: bossJobId(id, this.schema),
+      retryLimit: Math.max(0, options.attempts - 1) + this.settings.maxStalledCount,
+    };
+    if (db) send.db = db;
     if (extras.delay) send.startAfter = new Date(Date.now() + extras.delay);
     // Ours is 1 for the highest, pg-boss's higher numbers go first; as in BullMQ, a job given no priority goes before them all.
     if (extras.priority !== undefined) send.priority = -extras.priority;
     return (await attached.boss.send(this.queueOf(job.name, attached), data, send)) !== null;
+  }
+
+  /**
+   * Whether a job's completion can be written inside its own transaction:
+   * only when the module's DataSource reaches the very table pg-boss keeps
+   * its jobs in. Decided once; without it, completion follows the commit
+   * (at least once), and a DataSource elsewhere is worth a warning.
+   */
+  private async chooseCompletion(attached: Attached): Promise<void> {
+    const dataSource = attached.host.dataSource;
+    if (!dataSource) return;
+    const reached =
+      String(dataSource.options.type) === 'postgres' &&
+      (await this.sameDatabase(attached, { query: (text, values) => dataSource.query(text, [...values]) }));
+    if (reached) {
+      attached.delivery.completeInJobTransactions();
+      return;
+    }
+    this.log.warn(
+      `the module's dataSource is not the database of pg-boss's schema "${this.schema}": a job's writes and its completion ` +
+        'commit separately (at least once). Give both the same PostgreSQL database for database effects exactly once.',
+    );
+  }
+
+  /** Refuses a caller's transaction whose database does not hold pg-boss's jobs table. */
+  private async assertSameDatabase(attached: Attached, transaction: CallerTransaction): Promise<void> {
+    let same = this.databases.get(transaction.owner);
+    if (same === undefined) {
+      same = this.sameDatabase(attached, transaction.sql);
+      this.databases.set(transaction.owner, same);
+      // A failed check (the connection broke) may be made again.
+      same.catch(() => this.databases.delete(transaction.owner));
+    }
+    if (!(await same)) throw new EnqueueInTransactionError('other-database', 'startIn', `pg-boss's schema is "${this.schema}"`);
+  }
+
+  /** Whether `sql` reaches the same database, and in it the same jobs table, as the transport's own connection. */
+  private async sameDatabase(attached: Attached, sql: TransactionSql): Promise<boolean> {
+    const identify = 'SELECT current_database() AS database, to_regclass($1)::oid::text AS "table"';
+    const table = `${this.schema}.job`;
+    this.identity ??= attached.db.query<DatabaseIdentity>(identify, [table]).then(([row]) => row);
+    const [theirs] = await sql.query<DatabaseIdentity>(identify, [table]);
+    const ours = await this.identity;
+    return (
+      theirs !== undefined && ours !== undefined && ours.table !== null && theirs.database === ours.database && theirs.table === ours.table
+    );
   }
 
   private queueOf(jobName: string, attached: Attached): string {

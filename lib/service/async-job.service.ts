@@ -106,7 +106,7 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     this.inJob = new InJobApi(jobRunner, transactions, sink, bus, this.orchestrator.stopped);
     const delivered = new DeliveredJobs(lifecycle, book, acks, jobRunner, transport);
     transport.attach(
-      remote.host(delivered, (id) => this.control.cancelLocal(id)),
+      remote.host(delivered, (id) => this.control.cancelLocal(id), options.dataSource),
       options.concurrency,
     );
   }
@@ -193,6 +193,33 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
     ...args: JobMethodArgs<T, K>
   ): Promise<string> {
     return this.submission.startAfterCommit(trx, options, type, method, args);
+  }
+
+  /**
+   * Starts the `@AsyncJob` method `method` of provider class `type` inside
+   * the caller's transaction `trx` (its QueryRunner, or the EntityManager
+   * bound to it): the job is written in that transaction, so it exists if
+   * and only if the transaction commits, and no worker can take it before.
+   * Resolves to the job's id at once (readable from every process once the
+   * transaction has committed). Needs a transport that keeps its queue in
+   * the transaction's database (the pg-boss transport): otherwise rejects
+   * with an `EnqueueInTransactionError` (`unsupported`, `not-postgres` or
+   * `other-database`); with a `NoTransactionError` when `trx` is not inside
+   * an active transaction. Arguments must be JSON-serialisable.
+   */
+  startIn<T, K extends JobMethodName<T>>(trx: TransactionHandle, type: Type<T>, method: K, ...args: JobMethodArgs<T, K>): Promise<string> {
+    return this.submission.startIn(trx, NO_OPTIONS, type, method, args);
+  }
+
+  /** {@link startIn} with per-call options over the decorator's (`delay`, `priority`, `jobId` too). */
+  startInWith<T, K extends JobMethodName<T>>(
+    trx: TransactionHandle,
+    options: StartOptions,
+    type: Type<T>,
+    method: K,
+    ...args: JobMethodArgs<T, K>
+  ): Promise<string> {
+    return this.submission.startIn(trx, options, type, method, args);
   }
 
   /**

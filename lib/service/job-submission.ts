@@ -11,8 +11,12 @@ import type { StartOptions } from '../interfaces/start-options.interface.js';
 import type { TransactionHandle } from '../interfaces/typeorm-types.interface.js';
 import type { JobTransport } from '../transport/job-transport.interface.js';
 import type { LocalTransport } from '../transport/local-transport.js';
-import { NO_EXTRAS, refuseStartExtras, splitStartOptions } from '../transport/start-extras.js';
-import { afterCommitGate } from '../typeorm/after-commit.js';
+import { NO_EXTRAS, refuseStartExtras, splitStartOptions, type StartExtras } from '../transport/start-extras.js';
+import type { JobDefinition } from '../job-definition.types.js';
+import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import { afterCommitGate, transactionQueryRunner } from '../typeorm/after-commit.js';
+import { queryRunnerSql } from '../typeorm/query-runner-sql.js';
+import { EnqueueInTransactionError } from '../errors/enqueue-in-transaction.error.js';
 import { NO_OPTIONS } from '../utils/no-options.js';
 import type { JobGate } from '../worker/job-gate.js';
 
@@ -71,13 +75,55 @@ export class JobSubmission {
       const definition = this.registry.get(type, method);
       if (!this.open) throw new ShuttingDownError();
       if (options === NO_OPTIONS) return settled(this.transport.add(definition, args, definition.options, NO_EXTRAS, gate));
-      if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
-      const { extras, rest } = splitStartOptions(options, this.transport.startExtras);
-      // Unchanged options are the definition's own object: a queue then leaves them out of the job's data.
-      const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
+      const { extras, jobOptions } = this.startOptions(options, definition);
       return settled(this.transport.add(definition, args, jobOptions, extras, gate));
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /** Per-call options split into the transport's extras and the job's own options over the definition's. */
+  private startOptions(options: StartOptions, definition: JobDefinition): { extras: StartExtras; jobOptions: ResolvedJobOptions } {
+    if (options === NO_OPTIONS) return { extras: NO_EXTRAS, jobOptions: definition.options };
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
+    const { extras, rest } = splitStartOptions(options, this.transport.startExtras);
+    // Unchanged options are the definition's own object: a queue then leaves them out of the job's data.
+    const jobOptions = Object.keys(rest).length === 0 ? definition.options : resolveJobOptions(rest, definition.options);
+    return { extras, jobOptions };
+  }
+
+  /**
+   * {@link start} inside the transaction of `trx`: the transport writes the
+   * job there, so it exists if and only if that transaction commits.
+   */
+  async startIn<T>(
+    trx: TransactionHandle,
+    options: StartOptions,
+    type: Type<T>,
+    method: string,
+    args: readonly unknown[],
+  ): Promise<string> {
+    const queryRunner = transactionQueryRunner(trx, 'startIn');
+    if (!this.transport.addInTransaction) throw new EnqueueInTransactionError('unsupported', 'startIn');
+    const driver = String(queryRunner.connection.options.type);
+    if (driver !== 'postgres') throw new EnqueueInTransactionError('not-postgres', 'startIn', `its DataSource is of type ${driver}`);
+    const definition = this.registry.get(type, method);
+    if (!this.open) throw new ShuttingDownError();
+    const { extras, jobOptions } = this.startOptions(options, definition);
+    // Registered before any await, so a commit that follows at once is seen.
+    const commit = afterCommitGate(queryRunner, 'startIn');
+    try {
+      return await this.transport.addInTransaction(
+        { sql: queryRunnerSql(queryRunner), owner: queryRunner.connection },
+        definition,
+        args,
+        jobOptions,
+        extras,
+        commit,
+      );
+    } catch (error) {
+      commit.abandon();
+      throw error;
     }
   }
 

@@ -31,6 +31,7 @@ export class DeliveredJobs implements DeliveryContext {
     record.external = true;
     record.attempts = job.attempt;
     record.reporter = this.reporter;
+    record.completeInTransaction = job.completeInTransaction;
     this.acks.acknowledged(job.id);
     this.book.add(record);
     this.book.setState(record, 'running');

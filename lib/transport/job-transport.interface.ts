@@ -7,6 +7,7 @@ import type { JobStatusStore, ProgressTracker } from '../progress/progress-track
 import type { JobGate } from '../worker/job-gate.js';
 import type { StartExtraName, StartExtras } from './start-extras.js';
 import type { TransportHost } from './transport-host.interface.js';
+import type { CallerTransaction } from './transaction-sql.js';
 
 /** What `cancel` of a job that does not run in this process found: removed from the queue, signalled to its worker, or no such job. */
 export type RemoteCancel = 'removed' | 'signalled' | 'absent';
@@ -43,6 +44,21 @@ export interface JobTransport extends AsyncJobTransport {
     extras: StartExtras,
     gate: JobGate | undefined,
   ): string | Promise<string>;
+  /**
+   * Queues a named job inside the caller's open transaction, so that it
+   * exists if and only if that transaction commits; answers its id once the
+   * job is written there; `commit` tells when the transaction has committed
+   * (the job is then announced as queued). Absent when the engine cannot
+   * (its queue is not in a database).
+   */
+  addInTransaction?(
+    transaction: CallerTransaction,
+    job: JobDefinition,
+    args: readonly unknown[],
+    options: ResolvedJobOptions,
+    extras: StartExtras,
+    commit: JobGate,
+  ): Promise<string>;
   /** The status the engine records for job `id`; `null` when it holds none. */
   status(id: string): JobStatus | null | Promise<JobStatus | null>;
   /** Cancels a job not running in this process. */

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { JobRegistry } from '../async-job.registry.js';
 import { finalEvent } from '../events/final-event.js';
 import type { JobEventBus } from '../events/job-event-bus.js';
@@ -33,9 +34,10 @@ export class RemoteJobs {
   }
 
   /** The transport's view of this process. */
-  host(delivered: DeliveredJobs, cancelLocal: (id: string) => Promise<boolean>): TransportHost {
+  host(delivered: DeliveredJobs, cancelLocal: (id: string) => Promise<boolean>, dataSource: DataSource | undefined): TransportHost {
     const bus = this.bus;
     return {
+      dataSource,
       get observed() {
         return bus.observed;
       },

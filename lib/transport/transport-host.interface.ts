@@ -1,7 +1,9 @@
+import type { DataSource } from 'typeorm';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
 import type { JobGate } from '../worker/job-gate.js';
+import type { CompleteInTransaction } from './transaction-sql.js';
 
 /** One attempt of a named job, delivered by the queue to this process. */
 export interface DeliveredJob {
@@ -18,6 +20,8 @@ export interface DeliveredJob {
   readonly retryLeft: boolean;
   /** When the job was first queued (epoch ms). */
   readonly enqueuedAt: number;
+  /** Records the completion inside the job's transaction, when the job opens one (see JobRecord). */
+  readonly completeInTransaction?: CompleteInTransaction | undefined;
 }
 
 /** How a delivered attempt ended, and so what the queue must do with the job. */
@@ -38,6 +42,8 @@ export type DeliveryOutcome =
  * while a caller's transaction is open, the `queued` event). Internal.
  */
 export interface TransportHost {
+  /** The module's DataSource (`dataSource` option): the jobs' own transactions are on it. */
+  readonly dataSource: DataSource | undefined;
   /** Whether anyone follows `events$`: a start then announces its job (see {@link queued}). */
   readonly observed: boolean;
   /** The `@AsyncJob` registered under `name` in this process. */

@@ -26,7 +26,7 @@ const watched = new WeakMap<QueryRunner, RunnerWatch>();
  * guarantee.
  */
 export function afterCommitGate(trx: TransactionHandle, call: string): JobGate {
-  const queryRunner = queryRunnerOf(trx, call);
+  const queryRunner = transactionQueryRunner(trx, call);
   let watch = watched.get(queryRunner);
   if (!watch) watched.set(queryRunner, (watch = new RunnerWatch(queryRunner)));
   return watch.add();
@@ -40,7 +40,12 @@ function notATransactionHandle(trx: unknown, call: string): InvalidArgumentError
   );
 }
 
-function queryRunnerOf(trx: unknown, call: string): QueryRunner {
+/**
+ * The QueryRunner of the caller's transaction handle (a QueryRunner, or the
+ * EntityManager bound to one), inside an active transaction; otherwise a
+ * typed error that says what was given.
+ */
+export function transactionQueryRunner(trx: unknown, call: string): QueryRunner {
   if (typeof trx !== 'object' || trx === null) {
     throw notATransactionHandle(trx, call);
   }

@@ -7,6 +7,7 @@ import type { AttemptResource } from '../worker/attempt-scope.js';
 import type { JobContext } from '../worker/job-context.js';
 import type { AttemptOutcome } from '../worker/attempt.types.js';
 import { QueryGuard } from './query-guard.js';
+import { queryRunnerSql } from './query-runner-sql.js';
 import type { SharedConnectionLock } from './shared-connection-lock.js';
 
 /** What every job transaction of one DataSource shares. */
@@ -81,6 +82,9 @@ export class JobTransaction implements AttemptResource {
     try {
       if (outcome.ok) {
         try {
+          // A queue that records the completion in this very transaction: the job's writes and its completion commit together, or neither.
+          const complete = this.context.record.completeInTransaction;
+          if (complete) await complete(queryRunnerSql(queryRunner), outcome.value);
           await endAll(queryRunner, () => queryRunner.commitTransaction());
         } catch (error) {
           result = { ok: false, error: new CommitFailedError(this.context.id, error) };

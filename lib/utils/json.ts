@@ -36,6 +36,17 @@ export function assertJsonArgs(jobName: string, args: readonly unknown[]): void 
   if (!args.every(isJsonScalar)) toJson(args, `The arguments of job "${jobName}"`);
 }
 
+/**
+ * What a job's result is kept as: `undefined` for none, a scalar as it is,
+ * anything else as a copy through JSON. Throws an `InvalidArgumentError`
+ * when it is not JSON-serialisable.
+ */
+export function storableResult(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (isJsonScalar(value)) return value;
+  return parseJson(toJson(value, 'the job result'));
+}
+
 /** A deep copy through JSON, for values that passed {@link toJson} or are JSON already. */
 export function parseJson(json: string): unknown {
   return JSON.parse(json) as unknown;

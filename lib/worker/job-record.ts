@@ -5,6 +5,7 @@ import type { ActiveJob } from './active-jobs.js';
 import type { BacklogNode } from './backlog.js';
 import type { AttemptHandle } from './attempt.types.js';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import type { CompleteInTransaction } from '../transport/transaction-sql.js';
 
 /** Where the progress of a job delivered by a queue is written: the queue's own record of it. */
 export interface ProgressReporter {
@@ -43,6 +44,12 @@ export class JobRecord implements BacklogNode<JobRecord>, ActiveJob {
   external = false;
   /** Set for a delivered job: its progress goes there rather than to the module's tracker. */
   reporter?: ProgressReporter | undefined;
+  /**
+   * Set for a delivered job whose queue records its completion inside the
+   * job's own transaction, just before it commits (pg-boss): a failure there
+   * rolls the job's writes back and fails the attempt.
+   */
+  completeInTransaction?: CompleteInTransaction | undefined;
   /** Its function declares a result that is not a promise: it runs without AsyncLocalStorage (see JobRunner). */
   synchronous = false;
 
