@@ -29,6 +29,8 @@ import type {
   MemoryProgressTrackerOptions,
   NoTransactionError,
   NoTransactionReason,
+  EnqueueInTransactionReason,
+  EnqueueInTransactionError,
   PerformOptions,
   ProgressTracker,
   RunningJob,
@@ -99,6 +101,7 @@ describe('public types describe the API', () => {
     expectTypeOf<JobEvent['type']>().toEqualTypeOf<JobEventType>();
     expectTypeOf<JobEvent>().toExtend<JobEventBase>();
     expectTypeOf<NoTransactionError['reason']>().toEqualTypeOf<NoTransactionReason>();
+    expectTypeOf<EnqueueInTransactionError['reason']>().toEqualTypeOf<EnqueueInTransactionReason>();
     expectTypeOf<JobCancelledError['reason']>().toEqualTypeOf<JobCancelReason>();
   });
 });

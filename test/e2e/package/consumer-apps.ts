@@ -133,6 +133,15 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   },
   'postgres/app.module': { apps: ['typeorm'], file: 'postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'postgres/pg-boss': { apps: ['typeorm'], file: 'pg-boss.module.ts', before: "import { Module } from '@nestjs/common';\n" },
+  'postgres/start-in': {
+    apps: ['typeorm'],
+    file: 'groups-in-transaction.controller.ts',
+    before:
+      "import { Body, Controller, Post } from '@nestjs/common';\nimport { AsyncJobService } from 'nestjs-asyncjob';\nimport { DataSource } from 'typeorm';\n" +
+      "import { GroupJobs } from './group.jobs.js';\nimport { Group, type CreateGroupDto } from './support.js';\n\n" +
+      '@Controller()\nexport class GroupsInTransactionController {\n  constructor(\n    private readonly dataSource: DataSource,\n    private readonly jobs: AsyncJobService,\n  ) {}\n\n',
+    after: '\n}\n',
+  },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],
