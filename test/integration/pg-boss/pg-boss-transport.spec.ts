@@ -125,6 +125,26 @@ describe('PgBossTransport', () => {
     await until(async () => (await bossRow(pool, schema, id))?.state === 'cancelled', 'pg-boss records it cancelled');
   });
 
+  it('at shutdown, hands a job still running after shutdownTimeout back to the queue, without using an attempt: another worker runs it', async () => {
+    const web = await app({ worker: false });
+    const leaving = await app();
+    const id = await web.jobs.start(ReportJobs, 'build', 'handed back');
+    await until(async () => (await web.jobs.getStatus(id))?.state === 'running', 'the job runs on the first worker', 15_000);
+    // Its steps are never opened there: it is still running when the app closes (shutdownTimeout 2 s).
+    await leaving.close();
+    apps.splice(apps.indexOf(leaving), 1);
+    expect(await bossRow(pool, schema, id)).toMatchObject({ state: 'retry' });
+
+    const staying = await app();
+    await until(async () => (await web.jobs.getProgress(id))?.value === 0, 'the second worker takes the job', 15_000);
+    const gates = staying.moduleRef.get(StepGates);
+    for (let step = 1; step <= 3; step++) gates.open(id, step);
+    const final = await web.jobs.waitFor(id, { timeout: 10_000 });
+    expect(final).toMatchObject({ state: 'completed', result: { title: 'handed back', pages: 3 } });
+    // Handed back rather than failed: its attempts are all still there (one, by default), and it completed.
+    expect(await bossRow(pool, schema, id)).toMatchObject({ state: 'completed', retry_count: 1 });
+  });
+
   it('takes delay, priority and a caller-chosen jobId: a second start with the same jobId is the same job', async () => {
     const web = await app({ worker: false });
     const first = await web.jobs.startWith({ jobId: 'order-42', priority: 5 }, FlakyJobs, 'echo', 1);
