@@ -1,3 +1,4 @@
+import type { TrackerBatch } from '../store/tracker-batch.interface.js';
 import { MAX_ROWS_PER_WRITE } from './postgres-table.js';
 
 /** What one statement does to a job's row; an unset field keeps the row's value. */
@@ -20,11 +21,11 @@ export type WriteParameters = [string[], boolean[], Array<string | null>, Array<
  * same tick (track, then its status) end in one state anyway. Later calls
  * win, field by field, as if they had been sent one after the other.
  */
-export class RowBatch {
+export class RowBatch implements TrackerBatch {
   private readonly rows = new Map<string, RowWrite>();
 
   /** `[value, data]` as JSON; `announce` tells watchers (not for a retry's reset before the status that announces it). */
-  progress(id: string, json: string, ttl: number, announce = true): void {
+  progress(id: string, json: string, ttl: number, announce: boolean): void {
     const row = this.row(id);
     row.setProgress = true;
     row.progress = json;
@@ -33,13 +34,14 @@ export class RowBatch {
     row.announce ||= announce;
   }
 
-  /** The job's status; `ttl` is its retention for a final one (at most 0: gone at once). */
-  status(id: string, json: string, ttl: number): void {
+  /** The job's status; `ttl` is its retention for a final one (at most 0: gone at once), which also clears its progress. */
+  status(id: string, json: string, ttl: number, removeProgress: boolean): void {
     const row = this.row(id);
     row.status = json;
     row.ttl = ttl;
     row.removeIfBare = false;
     row.announce = true;
+    if (removeProgress) this.removeProgress(id);
   }
 
   /** The job is no longer tracked: its progress goes, and its row too unless a status remains. */

@@ -1,9 +1,9 @@
-import type { RowBatch } from './row-batch.js';
+import type { TrackerBatch } from './tracker-batch.interface.js';
 
-/** Most jobs whose writes are kept for replay while PostgreSQL is away; past it the oldest are dropped (their rows then expire). */
+/** Most jobs whose writes are kept for replay while the store is away; past it the oldest are dropped (their entries then expire). */
 const MAX_UNSAVED = 10_000;
 
-/** A status write or progress removal that failed while PostgreSQL was away. */
+/** A status write or progress removal that failed while the store was away. */
 export interface UnsavedWrite {
   /** The status as JSON. */
   status?: string | undefined;
@@ -15,7 +15,7 @@ export interface UnsavedWrite {
 
 /**
  * What could not be written during an outage, the latest per job, to write
- * when PostgreSQL returns, so a job that finished meanwhile is reported
+ * when the store returns, so a job that finished meanwhile is reported
  * finished everywhere.
  */
 export class UnsavedWrites {
@@ -58,9 +58,12 @@ export class UnsavedWrites {
   }
 
   /** Queues `write` into `batch`; `ttl` is an active status's lifetime. */
-  static replay(batch: RowBatch, id: string, write: UnsavedWrite, ttl: number): void {
-    if (write.status !== undefined)
-      batch.status(id, write.status, write.expiresAt === undefined ? ttl : Math.ceil(write.expiresAt - Date.now()));
-    if (write.removeProgress) batch.removeProgress(id);
+  static replay(batch: TrackerBatch, id: string, write: UnsavedWrite, ttl: number): void {
+    const removeProgress = write.removeProgress === true;
+    if (write.status !== undefined) {
+      batch.status(id, write.status, write.expiresAt === undefined ? ttl : Math.ceil(write.expiresAt - Date.now()), removeProgress);
+    } else if (removeProgress) {
+      batch.removeProgress(id);
+    }
   }
 }
