@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from 'nestjs-asyncjob';
 import { PostgresProgressTracker } from 'nestjs-asyncjob/postgres';
 import { createJobApp, until, type JobApp } from '../../helpers/job-app.js';
-import { PostgresChildApp } from './child-app.js';
+import { TrackerChildApp } from '../../helpers/tracker-child-app.js';
 import { PG_URL, dropSchema, requirePostgres, uniqueSchema, type TestPool } from './postgres-support.js';
 
 /** The values a stream went through, without the repeats a change of state alone causes. */
@@ -19,12 +19,12 @@ function distinctValues(values: readonly JobProgress[]): JobProgress[] {
 describe('PostgresProgressTracker across two processes', () => {
   const schema = uniqueSchema('processes');
   let admin: TestPool;
-  let child: PostgresChildApp | undefined;
+  let child: TrackerChildApp | undefined;
   let reader: JobApp | undefined;
 
   beforeAll(async () => {
     admin = await requirePostgres();
-    child = await PostgresChildApp.start('A', { PG_URL, PG_SCHEMA: schema, PAUSED: '1' });
+    child = await TrackerChildApp.start('A', 'postgres', { PG_URL, PG_SCHEMA: schema, PAUSED: '1' });
     reader = await createJobApp({ tracker: new PostgresProgressTracker({ connectionString: PG_URL, schema }) });
   }, 90_000);
 

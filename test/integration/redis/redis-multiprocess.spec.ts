@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, JobStatus } from 'nestjs-asyncjob';
 import { until } from '../../helpers/job-app.js';
-import { ChildApp } from './child-app.js';
+import { TrackerChildApp } from '../../helpers/tracker-child-app.js';
 import { REDIS_DB, REDIS_PORT, deletePrefix, requireRedis, uniquePrefix } from './redis-support.js';
 
 /** The values a stream went through, without the repeats a change of state alone causes. */
@@ -17,13 +17,13 @@ function distinctValues(values: readonly JobProgress[]): JobProgress[] {
 describe('RedisProgressTracker across two processes', () => {
   const keyPrefix = uniquePrefix('processes');
   let redis: Redis;
-  let a: ChildApp | undefined;
-  let b: ChildApp | undefined;
+  let a: TrackerChildApp | undefined;
+  let b: TrackerChildApp | undefined;
 
   beforeAll(async () => {
     redis = await requireRedis();
     const env = { REDIS_PORT: String(REDIS_PORT), REDIS_DB: String(REDIS_DB), KEY_PREFIX: keyPrefix };
-    [a, b] = await Promise.all([ChildApp.start('A', { ...env, PAUSED: '1' }), ChildApp.start('B', env)]);
+    [a, b] = await Promise.all([TrackerChildApp.start('A', 'redis', { ...env, PAUSED: '1' }), TrackerChildApp.start('B', 'redis', env)]);
   }, 90_000);
 
   afterAll(async () => {
