@@ -7,15 +7,12 @@
  */
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
 import type { NotifyListener } from './notify-listener.js';
+import { JobWatchers } from '../shared/job-watchers.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
 
-/** How often every watcher is nudged anyway, in ms. */
-const RECHECK_INTERVAL = 5000;
-
 export class BossChangeFeed implements JobChangeFeed {
-  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly watchers = new JobWatchers();
   private listening: Promise<void> | undefined;
-  private recheck: NodeJS.Timeout | undefined;
   private listener: NotifyListener | undefined;
 
   constructor(
@@ -26,41 +23,25 @@ export class BossChangeFeed implements JobChangeFeed {
   /** Once the transport has its database: watching before that only rechecks. */
   attach(listener: NotifyListener): void {
     this.listener = listener;
-    listener.onReconnect = () => this.nudgeAll();
+    listener.onReconnect = () => this.watchers.notifyAll();
   }
 
   watch(id: string, onChange: () => void): () => void {
-    let set = this.watchers.get(id);
-    if (!set) this.watchers.set(id, (set = new Set()));
-    set.add(onChange);
-    this.recheck ??= setInterval(() => this.nudgeAll(), RECHECK_INTERVAL).unref();
+    const { watcher } = this.watchers.add(id, onChange);
     const listener = this.listener;
     if (listener) {
-      this.listening ??= listener.listen(this.channel, (changed) => this.nudge(changed));
+      this.listening ??= listener.listen(this.channel, (changed) => this.watchers.notify(changed));
       // Once listening: a change between the follower's first read and now is not missed.
       this.listening.then(onChange, (error: unknown) => {
         this.listening = undefined;
         this.report('LISTEN', error);
       });
     }
-    return () => {
-      set.delete(onChange);
-      if (set.size === 0) this.watchers.delete(id);
-      if (this.watchers.size === 0) this.stop();
-    };
+    return () => void this.watchers.remove(id, watcher);
   }
 
+  /** The transport shuts down: nobody is woken any more. */
   stop(): void {
-    clearInterval(this.recheck);
-    this.recheck = undefined;
-  }
-
-  private nudge(id: string): void {
-    const set = this.watchers.get(id);
-    if (set) for (const onChange of set) onChange();
-  }
-
-  private nudgeAll(): void {
-    for (const id of this.watchers.keys()) this.nudge(id);
+    this.watchers.clear();
   }
 }

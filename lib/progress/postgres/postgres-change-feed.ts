@@ -1,20 +1,11 @@
 import type { JobChangeFeed } from '../job-change-feed.interface.js';
 import type { PgClient, PgNotification } from './pg-driver.types.js';
 import type { PostgresTable } from './postgres-table.js';
+import { JobWatchers } from '../../shared/job-watchers.js';
 
-/**
- * How often every watcher is nudged anyway. A notification is lost when the
- * listener is down as it is sent, and a job whose process died changes
- * without one (its row expires), so a follower re-reads now and then.
- */
-const RECHECK_INTERVAL = 5000;
 /** First and longest wait before opening the listener again, in ms. */
 const RECONNECT_FIRST = 100;
 const RECONNECT_MOST = 2000;
-
-interface Watcher {
-  readonly onChange: () => void;
-}
 
 /**
  * {@link JobChangeFeed} over LISTEN/NOTIFY: one connection of its own for
@@ -24,12 +15,11 @@ interface Watcher {
  * only the watchers of that job.
  */
 export class PostgresChangeFeed implements JobChangeFeed {
-  private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly watchers: JobWatchers;
   private client: PgClient | undefined;
   private listening = false;
   private reconnectDelay = RECONNECT_FIRST;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private recheck: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -37,21 +27,19 @@ export class PostgresChangeFeed implements JobChangeFeed {
     private readonly table: PostgresTable,
     /** Whether the command connection answers now (a probe): only then can a re-read a notification causes succeed. */
     private readonly commandsReady: () => Promise<boolean>,
-    /** Whether the command connection is up now (not in an outage). */
-    private readonly canRead: () => boolean,
-  ) {}
+    /** Whether the command connection is up now (not in an outage): in one, the safety net's re-reads wait until it answers. */
+    canRead: () => boolean,
+  ) {
+    this.watchers = new JobWatchers(canRead);
+  }
 
   watch(id: string, onChange: () => void): () => void {
     if (this.closed) return () => undefined;
-    const watcher: Watcher = { onChange };
-    let watchers = this.watchers.get(id);
-    if (!watchers) this.watchers.set(id, (watchers = new Set()));
-    watchers.add(watcher);
+    const { watcher } = this.watchers.add(id, onChange);
     // Once listening, nothing is missed: one re-read then covers the gap before it.
-    if (this.listening) process.nextTick(() => watchers.has(watcher) && safely(onChange));
+    if (this.listening) process.nextTick(() => this.watchers.has(id, watcher) && onChange());
     else if (!this.client && !this.reconnectTimer) void this.connect();
-    this.startRecheck();
-    return () => this.unwatch(id, watcher);
+    return () => this.watchers.remove(id, watcher);
   }
 
   /** Whether the listening connection is up; for tests and health checks. */
@@ -62,7 +50,6 @@ export class PostgresChangeFeed implements JobChangeFeed {
   async close(): Promise<void> {
     this.closed = true;
     this.watchers.clear();
-    this.stopRecheck();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const client = this.client;
     this.client = undefined;
@@ -77,7 +64,7 @@ export class PostgresChangeFeed implements JobChangeFeed {
     client.on('error', () => undefined);
     client.on('end', () => this.lost(client));
     client.on('notification', (message: PgNotification) => {
-      if (message.channel === this.table.channel && message.payload !== undefined) this.notify(message.payload);
+      if (message.channel === this.table.channel && message.payload !== undefined) this.watchers.notify(message.payload);
     });
     try {
       await client.connect();
@@ -100,7 +87,7 @@ export class PostgresChangeFeed implements JobChangeFeed {
 
   /** Every watcher re-reads: the listener is back, or the command connection is, after an outage that may have hidden changes. */
   reread(): void {
-    for (const id of this.watchers.keys()) this.notify(id);
+    this.watchers.notifyAll();
   }
 
   private lost(client: PgClient): void {
@@ -118,40 +105,5 @@ export class PostgresChangeFeed implements JobChangeFeed {
     }, this.reconnectDelay);
     this.reconnectTimer.unref();
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MOST);
-  }
-
-  private unwatch(id: string, watcher: Watcher): void {
-    const watchers = this.watchers.get(id);
-    if (!watchers?.delete(watcher) || watchers.size > 0) return;
-    this.watchers.delete(id);
-    if (this.watchers.size === 0) this.stopRecheck();
-  }
-
-  private notify(id: string): void {
-    const watchers = this.watchers.get(id);
-    if (watchers) for (const watcher of watchers) safely(watcher.onChange);
-  }
-
-  private startRecheck(): void {
-    if (this.recheck) return;
-    this.recheck = setInterval(() => {
-      // In an outage a re-read would only meet it and fail its follower: the safety net waits until the store answers.
-      if (!this.canRead()) return;
-      for (const id of this.watchers.keys()) this.notify(id);
-    }, RECHECK_INTERVAL);
-    this.recheck.unref();
-  }
-
-  private stopRecheck(): void {
-    if (this.recheck) clearInterval(this.recheck);
-    this.recheck = undefined;
-  }
-}
-
-function safely(callback: () => void): void {
-  try {
-    callback();
-  } catch {
-    // A watcher's failure is its own; it must not stop the others.
   }
 }

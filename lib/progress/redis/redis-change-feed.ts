@@ -3,17 +3,7 @@ import type { JobChangeFeed } from '../job-change-feed.interface.js';
 import { closeQuietly } from '../../shared/redis/close-quietly.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
-
-/**
- * How often every watcher is nudged anyway. Pub/sub delivers at most once: a
- * job whose process died changes without a message (its keys expire), so a
- * follower re-reads it now and then to notice.
- */
-const RECHECK_INTERVAL = 5000;
-
-interface Watcher {
-  readonly onChange: () => void;
-}
+import { JobWatchers } from '../../shared/job-watchers.js';
 
 /**
  * {@link JobChangeFeed} over Redis pub/sub: one subscriber connection for
@@ -23,8 +13,8 @@ interface Watcher {
  */
 export class RedisChangeFeed implements JobChangeFeed {
   private subscriber: Redis | undefined;
-  private readonly watchers = new Map<string, Set<Watcher>>();
-  private recheck: NodeJS.Timeout | undefined;
+  /** By channel. Pub/sub delivers at most once, so they are also woken now and then. */
+  private readonly watchers = new JobWatchers();
   private connectedBefore = false;
   private closed = false;
 
@@ -36,21 +26,19 @@ export class RedisChangeFeed implements JobChangeFeed {
   watch(id: string, onChange: () => void): () => void {
     if (this.closed) return () => undefined;
     const channel = this.keys.channel(id);
-    const watcher: Watcher = { onChange };
-    let watchers = this.watchers.get(channel);
-    if (!watchers) {
-      this.watchers.set(channel, (watchers = new Set()));
+    const { watcher, first } = this.watchers.add(channel, onChange);
+    if (first) {
       // Once subscribed, nothing is missed: one re-read then covers the gap before it.
       this.open()
         .subscribe(channel)
         .then(
-          () => this.notify(channel),
+          () => this.watchers.notify(channel),
           () => undefined,
         );
     }
-    watchers.add(watcher);
-    this.startRecheck();
-    return () => this.unwatch(channel, watcher);
+    return () => {
+      if (this.watchers.remove(channel, watcher)) this.subscriber?.unsubscribe(channel).catch(() => undefined);
+    };
   }
 
   /** Channels subscribed now; for tests and metrics. */
@@ -61,18 +49,9 @@ export class RedisChangeFeed implements JobChangeFeed {
   async close(): Promise<void> {
     this.closed = true;
     this.watchers.clear();
-    this.stopRecheck();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (subscriber) await closeQuietly(subscriber);
-  }
-
-  private unwatch(channel: string, watcher: Watcher): void {
-    const watchers = this.watchers.get(channel);
-    if (!watchers?.delete(watcher) || watchers.size > 0) return;
-    this.watchers.delete(channel);
-    this.subscriber?.unsubscribe(channel).catch(() => undefined);
-    if (this.watchers.size === 0) this.stopRecheck();
   }
 
   private open(): Redis {
@@ -88,39 +67,13 @@ export class RedisChangeFeed implements JobChangeFeed {
       connectionName: `${name ?? 'asyncjob'}:subscriber`,
     });
     subscriber.on('error', () => undefined); // the command connection logs outages
-    subscriber.on('message', (channel: string) => this.notify(channel));
+    subscriber.on('message', (channel: string) => this.watchers.notify(channel));
     subscriber.on('ready', () => {
       // Messages sent while it was away are lost: everyone re-reads.
-      if (this.connectedBefore) for (const channel of this.watchers.keys()) this.notify(channel);
+      if (this.connectedBefore) this.watchers.notifyAll();
       this.connectedBefore = true;
     });
     this.subscriber = subscriber;
     return subscriber;
-  }
-
-  private notify(channel: string): void {
-    const watchers = this.watchers.get(channel);
-    if (watchers) for (const watcher of watchers) safely(watcher.onChange);
-  }
-
-  private startRecheck(): void {
-    if (this.recheck) return;
-    this.recheck = setInterval(() => {
-      for (const channel of this.watchers.keys()) this.notify(channel);
-    }, RECHECK_INTERVAL);
-    this.recheck.unref();
-  }
-
-  private stopRecheck(): void {
-    if (this.recheck) clearInterval(this.recheck);
-    this.recheck = undefined;
-  }
-}
-
-function safely(callback: () => void): void {
-  try {
-    callback();
-  } catch {
-    // A watcher's failure is its own; it must not stop the others.
   }
 }
