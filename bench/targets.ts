@@ -9,7 +9,8 @@ import { OURS } from './queues/variants.js';
 import { BULLMQ_CASE_ID, JOBS_PER_SECOND, OURS_BULLMQ, RAW_BULLMQ } from './scenarios/bullmq.scenario.js';
 import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
 import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
-import { COMMANDS_PER_UPDATES, REDIS_CASE_ID, trackedJobName } from './scenarios/redis-tracker.scenario.js';
+import { trackedJobName } from './queues/progress-updates.js';
+import { COMMANDS_PER_UPDATES, REDIS_CASE_ID } from './scenarios/redis-tracker.scenario.js';
 import { burstCaseId, PER_JOB, steadyCaseId } from './scenarios/throughput.scenario.js';
 import {
   IDLE_CASE_ID,
