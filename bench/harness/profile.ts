@@ -37,6 +37,13 @@ export interface Profile {
   readonly typeorm: { readonly jobs: number; readonly idleJobs: number };
   /** More rounds than the others: two processes and a redis-server share the machine's cores, so single runs scatter more. */
   readonly bullmq: { readonly jobs: number; readonly rounds: number };
+  /**
+   * Jobs of a measured pg-boss run and of the untimed one before it. pg-boss
+   * lets each worker fetch once per polling interval, so a run lasts
+   * jobs × interval ÷ concurrency seconds (see the scenario): a few hundred
+   * jobs, not BullMQ's ten thousands.
+   */
+  readonly pgBoss: { readonly jobs: number; readonly warmup: number };
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
@@ -59,6 +66,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     redis: { updates: 10_000 },
     typeorm: { jobs: 2_000, idleJobs: 20_000 },
     bullmq: { jobs: 10_000, rounds: 9 },
+    pgBoss: { jobs: 160, warmup: 16 },
   },
   smoke: {
     name: 'smoke',
@@ -78,6 +86,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     redis: { updates: 10_000 },
     typeorm: { jobs: 100, idleJobs: 1_000 },
     bullmq: { jobs: 1_000, rounds: 1 },
+    pgBoss: { jobs: 16, warmup: 8 },
   },
 };
 
