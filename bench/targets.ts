@@ -9,9 +9,10 @@ import { OURS } from './queues/variants.js';
 import { BULLMQ_CASE_ID, JOBS_PER_SECOND, OURS_BULLMQ, RAW_BULLMQ } from './scenarios/bullmq.scenario.js';
 import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
 import { OURS_PG_BOSS, PG_BOSS_CASE_ID, RAW_PG_BOSS } from './scenarios/pg-boss.scenario.js';
+import { POSTGRES_TRACKER_CASE_ID } from './scenarios/postgres-tracker.scenario.js';
 import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
-import { trackedJobName } from './queues/progress-updates.js';
-import { COMMANDS_PER_UPDATES, REDIS_CASE_ID } from './scenarios/redis-tracker.scenario.js';
+import { trackedJobName, WHOLE_JOB_COUNT } from './queues/progress-updates.js';
+import { REDIS_CASE_ID } from './scenarios/redis-tracker.scenario.js';
 import { burstCaseId, PER_JOB, steadyCaseId } from './scenarios/throughput.scenario.js';
 import {
   IDLE_CASE_ID,
@@ -156,7 +157,7 @@ export function buildTargets(profile: Profile): Target[] {
     figureTarget(
       4,
       `Redis coalescing: fewer than 100 commands per ${profile.redis.updates.toLocaleString('en-US')} updates from one job`,
-      [{ scenario: 4, caseId: REDIS_CASE_ID, metric: COMMANDS_PER_UPDATES.key, variant: trackedJobName(true) }],
+      [{ scenario: 4, caseId: REDIS_CASE_ID, metric: WHOLE_JOB_COUNT, variant: trackedJobName('awaited') }],
       (v) => v < 100,
       'commands',
     ),
@@ -184,6 +185,15 @@ export function buildTargets(profile: Profile): Target[] {
       PG_BOSS_CASE_ID,
       OURS_PG_BOSS,
       RAW_PG_BOSS,
+    ),
+    ...(['awaited', 'awaited, yielding after each'] as const).map((loop) =>
+      figureTarget(
+        8,
+        `PostgreSQL tracker coalescing: fewer than 100 statements per ${profile.postgresTracker.updates.toLocaleString('en-US')} updates from one job (setProgress ${loop})`,
+        [{ scenario: 8, caseId: POSTGRES_TRACKER_CASE_ID, metric: WHOLE_JOB_COUNT, variant: trackedJobName(loop) }],
+        (v) => v < 100,
+        'statements',
+      ),
     ),
   ];
 }

@@ -44,6 +44,8 @@ export interface Profile {
    * jobs, not BullMQ's ten thousands.
    */
   readonly pgBoss: { readonly jobs: number; readonly warmup: number };
+  /** `setProgress` calls of the one job of the PostgreSQL tracker case. */
+  readonly postgresTracker: { readonly updates: number };
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
@@ -67,6 +69,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     typeorm: { jobs: 2_000, idleJobs: 20_000 },
     bullmq: { jobs: 10_000, rounds: 9 },
     pgBoss: { jobs: 160, warmup: 16 },
+    postgresTracker: { updates: 10_000 },
   },
   smoke: {
     name: 'smoke',
@@ -87,6 +90,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     typeorm: { jobs: 100, idleJobs: 1_000 },
     bullmq: { jobs: 1_000, rounds: 1 },
     pgBoss: { jobs: 16, warmup: 8 },
+    postgresTracker: { updates: 10_000 },
   },
 };
 

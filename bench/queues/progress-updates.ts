@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Variant } from '../harness/alternate.js';
 import { microsSince } from '../harness/scenario.js';
 import type { Figures, MetricSpec } from '../harness/types.js';
@@ -18,6 +19,20 @@ export const PER_UPDATE_ACCEPTED: MetricSpec = {
 };
 export const UPDATES_PER_SECOND: MetricSpec = { key: 'perSecond', label: 'updates accepted per second', unit: '/s', better: 'higher' };
 export const PER_UPDATE_WRITTEN: MetricSpec = { key: 'written', label: 'per update, until all are written', unit: 'µs', better: 'lower' };
+
+/** The metric key of the store's count for the whole job, which the targets read. */
+export const WHOLE_JOB_COUNT = 'commands';
+
+/** Every metric of a tracker case: the times above, and the store's count (`store` its name, `unit` commands or statements). */
+export function updateMetrics(store: string, unit: string): readonly MetricSpec[] {
+  return [
+    PER_UPDATE_ACCEPTED,
+    UPDATES_PER_SECOND,
+    PER_UPDATE_WRITTEN,
+    { key: WHOLE_JOB_COUNT, label: `${store} ${unit}, whole job`, unit, better: 'lower' },
+    { key: 'bareCommands', label: `${store} ${unit} of a job with no update (included above)`, unit, better: 'lower', compare: false },
+  ];
+}
 
 /** Microseconds until every update call returned, and until every update was in the store. */
 export interface UpdateTimes {
@@ -41,8 +56,16 @@ export function updatePayload(i: number): string {
   return JSON.stringify([i, { done: i }]);
 }
 
-export function trackedJobName(awaited: boolean): string {
-  return `${OURS.name}, setProgress ${awaited ? 'awaited' : 'not awaited'}`;
+/**
+ * How the job's loop calls `setProgress`: awaiting each call or not (a tight
+ * loop: no timer runs until the job ends), or awaiting each and then
+ * yielding to the event loop, as a job doing real I/O between updates would,
+ * so that the tracker's flush timer fires while the loop runs.
+ */
+export type UpdateLoop = 'awaited' | 'not awaited' | 'awaited, yielding after each';
+
+export function trackedJobName(loop: UpdateLoop): string {
+  return `${OURS.name}, setProgress ${loop}`;
 }
 
 /** Something that writes a job's progress `updates` times: the tracker, or the store's plain client; opened on `store`. */
@@ -50,10 +73,12 @@ export interface UpdateSink<Store> extends Variant {
   open(store: Store): Promise<UpdateSession>;
 }
 
-/** One job calling `setProgress` in a tight loop, through `tracker`; written once the job is finished. */
-export function trackedJob<Store>(tracker: (store: Store) => ProgressTracker, awaited: boolean): UpdateSink<Store> {
+/** One job calling `setProgress` `updates` times in a loop, through `tracker`; written once the job is finished. */
+export function trackedJob<Store>(tracker: (store: Store) => ProgressTracker, loop: UpdateLoop): UpdateSink<Store> {
+  const awaited = loop !== 'not awaited';
+  const yielding = loop === 'awaited, yielding after each';
   return {
-    name: trackedJobName(awaited),
+    name: trackedJobName(loop),
     role: 'ours',
     open: async (store) => {
       const queue = await AsyncJobQueue.open({ tracker: tracker(store) });
@@ -63,12 +88,13 @@ export function trackedJob<Store>(tracker: (store: Store) => ProgressTracker, aw
           let accepted = 0;
           const start = process.hrtime.bigint();
           const id = await jobs.perform(async () => {
-            const loop = process.hrtime.bigint();
+            const started = process.hrtime.bigint();
             for (let i = 0; i < updates; i++) {
               const update = jobs.setProgress(i, { done: i });
               if (awaited) await update;
+              if (yielding) await nextTurn();
             }
-            accepted = microsSince(loop);
+            accepted = microsSince(started);
           });
           await jobs.waitFor(id);
           return { accepted, written: microsSince(start) };

@@ -3,6 +3,7 @@ import { bullmqScenario } from './bullmq.scenario.js';
 import { latencyScenario } from './latency.scenario.js';
 import { memoryScenario } from './memory.scenario.js';
 import { pgBossScenario } from './pg-boss.scenario.js';
+import { postgresTrackerScenario } from './postgres-tracker.scenario.js';
 import { redisTrackerScenario } from './redis-tracker.scenario.js';
 import { throughputScenario } from './throughput.scenario.js';
 import { typeormScenario } from './typeorm.scenario.js';
@@ -15,4 +16,5 @@ export const SCENARIOS: readonly Scenario[] = [
   typeormScenario,
   bullmqScenario,
   pgBossScenario,
+  postgresTrackerScenario,
 ];

@@ -1,30 +1,13 @@
 import { Redis } from 'ioredis';
 import type { Profile } from '../harness/profile.js';
 import { defineCase, microsSince, type BenchCase, type Scenario } from '../harness/scenario.js';
-import type { Figures, MetricSpec } from '../harness/types.js';
-import {
-  measureUpdates,
-  PER_UPDATE_ACCEPTED,
-  PER_UPDATE_WRITTEN,
-  trackedJob,
-  UPDATES_PER_SECOND,
-  updatePayload,
-  type UpdateSink,
-} from '../queues/progress-updates.js';
+import type { Figures } from '../harness/types.js';
+import { measureUpdates, trackedJob, updateMetrics, updatePayload, type UpdateSink } from '../queues/progress-updates.js';
 import { PrivateRedis } from '../services/redis-server.js';
 import { RedisProgressTracker } from '../../lib/redis/index.js';
 
 export const REDIS_CASE_ID = 'progress-updates';
 const KEY_LIFETIME_SECONDS = 3600;
-
-export const COMMANDS_PER_UPDATES: MetricSpec = { key: 'commands', label: 'Redis commands, whole job', unit: 'commands', better: 'lower' };
-export const COMMANDS_WITHOUT_UPDATES: MetricSpec = {
-  key: 'bareCommands',
-  label: 'Redis commands of a job with no update (included above)',
-  unit: 'commands',
-  better: 'lower',
-  compare: false,
-};
 
 /** Raw ioredis, the way a hand-rolled tracker writes: `SET key value EX`, awaited one by one or pipelined. */
 function rawIoredis(pipelined: boolean): UpdateSink<PrivateRedis> {
@@ -76,8 +59,8 @@ function redisCase(profile: Profile): BenchCase {
     id: REDIS_CASE_ID,
     title: `one job, ${updates.toLocaleString('en-US')} progress updates in a tight loop (a private redis-server on loopback)`,
     rounds: profile.rounds.normal,
-    metrics: [PER_UPDATE_ACCEPTED, UPDATES_PER_SECOND, PER_UPDATE_WRITTEN, COMMANDS_PER_UPDATES, COMMANDS_WITHOUT_UPDATES],
-    variants: [trackedJob(redisTracker, true), trackedJob(redisTracker, false), rawIoredis(false), rawIoredis(true)],
+    metrics: updateMetrics('Redis', 'commands'),
+    variants: [trackedJob(redisTracker, 'awaited'), trackedJob(redisTracker, 'not awaited'), rawIoredis(false), rawIoredis(true)],
     measure: (sink) => measureOnRedis(sink, updates),
   });
 }
