@@ -37,6 +37,15 @@ export interface Profile {
   readonly typeorm: { readonly jobs: number; readonly idleJobs: number };
   /** More rounds than the others: two processes and a redis-server share the machine's cores, so single runs scatter more. */
   readonly bullmq: { readonly jobs: number; readonly rounds: number };
+  /**
+   * Jobs of a measured pg-boss run and of the untimed one before it. pg-boss
+   * lets each worker fetch once per polling interval, so a run lasts
+   * jobs × interval ÷ concurrency seconds (see the scenario): a few hundred
+   * jobs, not BullMQ's ten thousands.
+   */
+  readonly pgBoss: { readonly jobs: number; readonly warmup: number };
+  /** `setProgress` calls of the one job of the PostgreSQL tracker case. */
+  readonly postgresTracker: { readonly updates: number };
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
@@ -59,6 +68,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     redis: { updates: 10_000 },
     typeorm: { jobs: 2_000, idleJobs: 20_000 },
     bullmq: { jobs: 10_000, rounds: 9 },
+    pgBoss: { jobs: 160, warmup: 16 },
+    postgresTracker: { updates: 10_000 },
   },
   smoke: {
     name: 'smoke',
@@ -78,6 +89,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     redis: { updates: 10_000 },
     typeorm: { jobs: 100, idleJobs: 1_000 },
     bullmq: { jobs: 1_000, rounds: 1 },
+    pgBoss: { jobs: 16, warmup: 8 },
+    postgresTracker: { updates: 10_000 },
   },
 };
 

@@ -1,11 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue, Worker } from 'bullmq';
 import type { Variant } from '../harness/alternate.js';
 import type { Profile } from '../harness/profile.js';
 import { defineCase, microsSince, type BenchCase, type Scenario } from '../harness/scenario.js';
 import type { Figures, MetricSpec } from '../harness/types.js';
-import { AsyncJob, AsyncJobModule, AsyncJobService } from '../../lib/index.js';
+import type { AsyncJobTransport } from '../../lib/index.js';
+import { countedWork, expectCompletions, openTransportedJobs, type EngineSession } from '../queues/transported-jobs.js';
 import { OURS } from '../queues/variants.js';
 import { PrivateRedis } from '../services/redis-server.js';
 import { BullMqTransport } from '../../lib/bullmq/index.js';
@@ -21,35 +20,8 @@ export const JOBS_PER_SECOND: MetricSpec = {
 export const OURS_BULLMQ = `${OURS.name}, BullMQ transport (start per job)`;
 export const RAW_BULLMQ = 'raw BullMQ (Queue.addBulk + Worker)';
 
-/** The same work for both: a trivial job, so the figure is the queueing machinery's. */
-let completed = 0;
-let target = 0;
-let allDone: (() => void) | undefined;
-function work(i: number): number {
-  if (++completed === target) allDone?.();
-  return i;
-}
-function expect(count: number): Promise<void> {
-  completed = 0;
-  target = count;
-  return new Promise((resolve) => (allDone = resolve));
-}
-
-@Injectable()
-class BenchJobs {
-  @AsyncJob('bench.work')
-  run(i: number): number {
-    return work(i);
-  }
-}
-
-interface BullSession {
-  run(jobs: number): Promise<number>;
-  close(): Promise<void>;
-}
-
 interface BullVariant extends Variant {
-  open(port: number, queueName: string): Promise<BullSession>;
+  open(port: number, queueName: string): Promise<EngineSession>;
 }
 
 type TransportClass = new (options: Record<string, unknown>) => unknown;
@@ -58,27 +30,10 @@ function ours(Transport: TransportClass): BullVariant {
   return {
     name: OURS_BULLMQ,
     role: 'ours',
-    open: async (port, queueName) => {
-      const transport = new Transport({ connection: { host: '127.0.0.1', port }, queueName, concurrency: BULLMQ_CONCURRENCY });
-      const moduleRef = await Test.createTestingModule({
-        imports: [AsyncJobModule.forRoot({ transport: transport as never })],
-        providers: [BenchJobs],
-      }).compile();
-      await moduleRef.init();
-      const service = moduleRef.get(AsyncJobService);
-      return {
-        run: async (jobs) => {
-          const done = expect(jobs);
-          const start = process.hrtime.bigint();
-          const adds: Array<Promise<string>> = [];
-          for (let i = 0; i < jobs; i++) adds.push(service.start(BenchJobs, 'run', i));
-          await Promise.all(adds);
-          await done;
-          return microsSince(start);
-        },
-        close: () => moduleRef.close(),
-      };
-    },
+    open: (port, queueName) =>
+      openTransportedJobs(
+        new Transport({ connection: { host: '127.0.0.1', port }, queueName, concurrency: BULLMQ_CONCURRENCY }) as AsyncJobTransport,
+      ),
   };
 }
 
@@ -90,14 +45,14 @@ function raw(name: string): BullVariant {
     open: async (port, queueName) => {
       const connection = { host: '127.0.0.1', port };
       const queue = new Queue(queueName, { connection, defaultJobOptions: { removeOnComplete: { age: 3600, count: 1000 } } });
-      const worker = new Worker(queueName, async (job) => work((job.data as { i: number }).i), {
+      const worker = new Worker(queueName, async (job) => countedWork((job.data as { i: number }).i), {
         connection,
         concurrency: BULLMQ_CONCURRENCY,
       });
       await worker.waitUntilReady();
       return {
         run: async (jobs) => {
-          const done = expect(jobs);
+          const done = expectCompletions(jobs);
           const start = process.hrtime.bigint();
           const batch = Array.from({ length: jobs }, (_, i) => ({ name: 'bench.work', data: { i } }));
           for (let from = 0; from < jobs; from += 1000) await queue.addBulk(batch.slice(from, from + 1000));
