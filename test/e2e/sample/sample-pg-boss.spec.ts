@@ -75,7 +75,7 @@ describe('sample app in pg-boss mode: a web process and a worker process on Post
     expect(rows).toEqual([{ mediaId: 'team-call' }]);
     expect(await bossJobs(job.id)).toEqual([{ state: 'created', data: { job: 'media.process', args: ['team-call'] } }]);
 
-    // The web process (worker: false) never takes it: it waits in PostgreSQL, three polls and more.
+    // The web process (worker: false) never takes it: 2 s later, four polling intervals of a worker, it still waits in PostgreSQL.
     await pause(2000);
     expect((await api<JobBody>(`/api/jobs/${job.id}`)).body.state).toBe('queued');
 
