@@ -4,12 +4,29 @@ import { isAbsolute, resolve } from 'node:path';
 export type SampleDatabaseConfig =
   { readonly type: 'sqlite'; readonly path: string } | { readonly type: 'postgres'; readonly url: string; readonly schema?: string };
 
+/**
+ * Which engine runs the media jobs: `local`, in the process that accepted
+ * them (the default), or `pg-boss`, queued in PostgreSQL and run by worker
+ * processes, with pg-boss's tables in `schema` (progress and statuses in
+ * `<schema>_progress`).
+ */
+export type SampleJobsConfig = { readonly engine: 'local' } | { readonly engine: 'pg-boss'; readonly schema: string };
+
+/**
+ * What a process of the sample does: `web` serves the page and the API
+ * (main.ts); `worker` runs pg-boss jobs and serves nothing (worker.ts). With
+ * the local engine there is only `web`, which runs its own jobs.
+ */
+export type SampleRole = 'web' | 'worker';
+
 /** Everything the sample reads from its environment, resolved once at start-up. */
 export interface SampleConfig {
   readonly port: number;
   readonly database: SampleDatabaseConfig;
-  /** Redis for the progress tracker; without it, progress lives in this process. */
+  /** Redis for the progress tracker; without it, progress lives in this process (or in PostgreSQL with pg-boss). */
   readonly redisUrl?: string;
+  /** JOB_ENGINE and JOB_SCHEMA. */
+  readonly jobs: SampleJobsConfig;
   /** How many jobs run at once. */
   readonly concurrency: number;
   /** Pause between the media jobs' simulated work steps, in ms. */
@@ -21,6 +38,9 @@ export interface SampleConfig {
 /** The file the sample uses when no DATABASE_URL is given; `data/` is git-ignored. */
 export const DEFAULT_SQLITE_PATH = 'data/sample.sqlite';
 
+/** The schema of pg-boss's tables when JOB_SCHEMA is not given. */
+export const DEFAULT_JOB_SCHEMA = 'framesmith_jobs';
+
 /**
  * Reads the sample's configuration from environment variables. A bad value
  * stops start-up with a message naming the variable: a sample that silently
@@ -28,10 +48,16 @@ export const DEFAULT_SQLITE_PATH = 'data/sample.sqlite';
  */
 export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const redisUrl = env.REDIS_URL?.trim();
+  const database = withSchema(parseDatabaseUrl(env.DATABASE_URL?.trim() || undefined), env.DATABASE_SCHEMA?.trim());
+  const jobs = parseJobEngine(env, database);
+  if (redisUrl && jobs.engine === 'pg-boss') {
+    throw new Error('REDIS_URL is not used with JOB_ENGINE=pg-boss, which keeps progress and statuses in PostgreSQL: unset it');
+  }
   return {
     port: integerVar(env, 'PORT', 3000, 0, 65_535),
-    database: parseDatabaseUrl(env.DATABASE_URL?.trim() || undefined),
+    database,
     ...(redisUrl ? { redisUrl: parseRedisUrl(redisUrl) } : {}),
+    jobs,
     concurrency: integerVar(env, 'JOB_CONCURRENCY', 2, 1, 64),
     stepMs: integerVar(env, 'SAMPLE_STEP_MS', 350, 0, 60_000),
     progressDemoPauseMs: integerVar(env, 'SAMPLE_DEMO_PAUSE_MS', 1000, 0, 60_000),
@@ -52,6 +78,38 @@ export function parseDatabaseUrl(url: string | undefined): SampleDatabaseConfig 
     return { type: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(path) };
   }
   throw new Error(`DATABASE_URL must be postgres://user:password@host:port/database or sqlite:<path>, got ${JSON.stringify(redact(url))}`);
+}
+
+/** DATABASE_SCHEMA: an existing PostgreSQL schema for the sample's tables; the connection's default without it. */
+function withSchema(database: SampleDatabaseConfig, schema: string | undefined): SampleDatabaseConfig {
+  if (!schema) return database;
+  if (database.type !== 'postgres') throw new Error('DATABASE_SCHEMA needs a PostgreSQL DATABASE_URL (postgres://…)');
+  return { ...database, schema: schemaName('DATABASE_SCHEMA', schema, 63) };
+}
+
+/** JOB_ENGINE: `local` (the default) or `pg-boss`, which needs PostgreSQL; JOB_SCHEMA goes with pg-boss only. */
+function parseJobEngine(env: NodeJS.ProcessEnv, database: SampleDatabaseConfig): SampleJobsConfig {
+  const engine = env.JOB_ENGINE?.trim() || 'local';
+  const schema = env.JOB_SCHEMA?.trim();
+  if (engine === 'local') {
+    if (schema) throw new Error('JOB_SCHEMA is only used with JOB_ENGINE=pg-boss');
+    return { engine };
+  }
+  if (engine !== 'pg-boss') throw new Error(`JOB_ENGINE must be local or pg-boss, got ${JSON.stringify(engine)}`);
+  if (database.type !== 'postgres') {
+    throw new Error('JOB_ENGINE=pg-boss keeps the jobs in PostgreSQL: set DATABASE_URL=postgres://user:password@host:port/database too');
+  }
+  // At most 39 characters, PgBossTransport's limit: the progress schema beside it adds "_progress".
+  return { engine, schema: schema ? schemaName('JOB_SCHEMA', schema, 39) : DEFAULT_JOB_SCHEMA };
+}
+
+function schemaName(name: string, value: string, maxLength: number): string {
+  if (!new RegExp(`^[a-z_][a-z0-9_]{0,${maxLength - 1}}$`).test(value)) {
+    throw new Error(
+      `${name} must be a lower-case PostgreSQL name (letters, digits and _, at most ${maxLength} characters), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 function parseRedisUrl(url: string): string {

@@ -8,8 +8,10 @@ import { SAMPLE_CONFIG } from '../config/sample-config.token.js';
 /** What the page's header shows: which instance answers, and what it runs on. */
 export interface InstanceInfo {
   readonly instance: { readonly host: string; readonly port: number | null; readonly pid: number };
-  readonly tracker: 'memory' | 'redis';
+  readonly tracker: 'memory' | 'redis' | 'postgres';
   readonly database: 'sqlite' | 'postgres';
+  /** `local`: this instance runs the jobs it accepts; `pg-boss`: it only enqueues them, worker processes run them. */
+  readonly jobEngine: 'local' | 'pg-boss';
   readonly concurrency: number;
   readonly queued: number;
   readonly running: number;
@@ -30,8 +32,9 @@ export class InfoController {
     const { queued, running } = this.jobs.stats();
     return {
       instance: { host: hostname(), port, pid: process.pid },
-      tracker: this.config.redisUrl ? 'redis' : 'memory',
+      tracker: this.config.jobs.engine === 'pg-boss' ? 'postgres' : this.config.redisUrl ? 'redis' : 'memory',
       database: this.config.database.type,
+      jobEngine: this.config.jobs.engine,
       concurrency: this.config.concurrency,
       queued,
       running,

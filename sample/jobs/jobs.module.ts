@@ -4,6 +4,7 @@ import { MediaJob } from '../media/entities/media-job.entity.js';
 import { MediaModule } from '../media/media.module.js';
 import { JobEventsController } from './job-events.controller.js';
 import { JobFeedService } from './job-feed.service.js';
+import { mediaJobEngineProvider } from './media-job-engine.js';
 import { MediaJobsController } from './media-jobs.controller.js';
 import { MediaJobsService } from './media-jobs.service.js';
 
@@ -11,6 +12,6 @@ import { MediaJobsService } from './media-jobs.service.js';
 @Module({
   imports: [MediaModule, TypeOrmModule.forFeature([MediaJob])],
   controllers: [MediaJobsController, JobEventsController],
-  providers: [MediaJobsService, JobFeedService],
+  providers: [MediaJobsService, JobFeedService, mediaJobEngineProvider],
 })
 export class JobsModule {}

@@ -3,9 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { AsyncJobService, type JobStatus } from 'nestjs-asyncjob';
 import type { Repository } from 'typeorm';
 import { MediaJob } from '../media/entities/media-job.entity.js';
-import { MediaProcessor } from '../media/media-processor.service.js';
 import { MediaService } from '../media/media.service.js';
 import { toJobView, type JobView } from './job-view.js';
+import { MediaJobEngine } from './media-job-engine.js';
 
 /** Recent jobs listed in the page. */
 const RECENT_JOBS = 20;
@@ -18,19 +18,20 @@ export class MediaJobsService {
   constructor(
     private readonly jobs: AsyncJobService,
     private readonly media: MediaService,
+    private readonly engine: MediaJobEngine,
     @InjectRepository(MediaJob) private readonly mediaJobs: Repository<MediaJob>,
   ) {}
 
   /**
    * Starts processing a media item; 404 when it does not exist. The job's row
    * and the job are one unit: the job enters the queue only once the
-   * transaction that saves its row commits, and never if it rolls back.
+   * transaction that saves its row commits (with pg-boss, it is written in
+   * that transaction), and never if it rolls back.
    */
   async start(mediaId: string): Promise<JobView> {
     const item = await this.media.get(mediaId);
     const [id, row] = await this.mediaJobs.manager.transaction(async (manager) => {
-      // One typed call: 'process' and its argument are checked against MediaProcessor.process.
-      const jobId = await this.jobs.startAfterCommit(manager, MediaProcessor, 'process', item.id);
+      const jobId = await this.engine.start(manager, item.id);
       const saved = await manager.save(MediaJob, { jobId, mediaId: item.id, mediaName: item.name, createdAt: this.nextCreatedAt() });
       return [jobId, saved] as const;
     });
@@ -52,8 +53,9 @@ export class MediaJobsService {
 
   /**
    * Cancels a queued or running job: 404 when the job is unknown, 409 when
-   * it has already finished or runs in another instance (only the process
-   * that runs a job can abort it).
+   * it has already finished or cannot be reached: with the local engine only
+   * the process that runs a job can abort it; with pg-boss any process can,
+   * and its worker confirms.
    */
   async cancel(id: string): Promise<JobView> {
     const [row] = await this.find(id);
@@ -61,7 +63,7 @@ export class MediaJobsService {
       const status = await this.jobs.getStatus(id);
       const active = status?.state === 'queued' || status?.state === 'running';
       throw new ConflictException(
-        `Job ${id} cannot be cancelled: ${active ? 'it runs in another instance' : `it is ${status?.state ?? 'no longer tracked'}`}`,
+        `Job ${id} cannot be cancelled: ${active ? this.engine.notCancellable : `it is ${status?.state ?? 'no longer tracked'}`}`,
       );
     }
     return toJobView(id, row, await this.jobs.getStatus(id));

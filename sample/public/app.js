@@ -118,13 +118,18 @@ function showFormError(message) {
 
 // ---------------------------------------------------------------- instance header
 
+const TRACKER_LABELS = { memory: 'in memory', redis: 'Redis', postgres: 'PostgreSQL' };
+
 function renderInstance(info) {
   const pills = info
     ? [
         h('span', { class: 'pill', title: `${info.instance.host}, pid ${info.instance.pid}` }, h('span', { class: 'dot' }), 'Instance ', h('b', {}, `:${info.instance.port ?? '?'}`)),
-        h('span', { class: 'pill' }, 'Tracker ', h('b', {}, info.tracker === 'redis' ? 'Redis' : 'in memory')),
+        h('span', { class: 'pill' }, 'Tracker ', h('b', {}, TRACKER_LABELS[info.tracker] ?? info.tracker)),
         h('span', { class: 'pill' }, 'Database ', h('b', {}, info.database === 'postgres' ? 'PostgreSQL' : 'SQLite')),
-        h('span', { class: 'pill' }, 'Workers ', h('b', {}, `${info.running}/${info.concurrency}`)),
+        // With pg-boss this instance only enqueues: the worker processes run the jobs.
+        info.jobEngine === 'pg-boss'
+          ? h('span', { class: 'pill' }, 'Jobs ', h('b', {}, 'pg-boss workers'))
+          : h('span', { class: 'pill' }, 'Workers ', h('b', {}, `${info.running}/${info.concurrency}`)),
       ]
     : [h('span', { class: 'pill offline' }, h('span', { class: 'dot' }), 'Server unreachable')];
   dom.instance.replaceChildren(...pills);

@@ -26,6 +26,7 @@ export async function startSample(options: { clock?: DemoClock; config?: Partial
   const config: SampleConfig = {
     port: 0,
     database: { type: 'sqlite', path: ':memory:' },
+    jobs: { engine: 'local' },
     concurrency: 2,
     stepMs: 0,
     progressDemoPauseMs: 0,

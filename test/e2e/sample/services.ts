@@ -5,8 +5,16 @@ import { DataSource } from 'typeorm';
 export const POSTGRES_URL = process.env.SAMPLE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.SAMPLE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A schema of its own in the test database, so parallel runs never meet; `drop()` removes it. */
-export async function freshPostgresSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+/** A schema of its own in the test database, so parallel runs never meet. */
+export interface FreshSchema {
+  readonly schema: string;
+  /** Runs SQL in the test database, to check what the sample wrote. */
+  query<Row>(sql: string, parameters?: unknown[]): Promise<Row[]>;
+  /** Drops the schema, and the schemas named after it (`<schema>_…`: pg-boss's, its progress table's). */
+  drop(): Promise<void>;
+}
+
+export async function freshPostgresSchema(): Promise<FreshSchema> {
   const schema = `sample_e2e_${randomBytes(6).toString('hex')}`;
   const admin = new DataSource({ type: 'postgres', url: POSTGRES_URL, connectTimeoutMS: 10_000 });
   try {
@@ -17,8 +25,12 @@ export async function freshPostgresSchema(): Promise<{ schema: string; drop(): P
   await admin.query(`CREATE SCHEMA ${schema}`);
   return {
     schema,
+    query: (sql, parameters) => admin.query(sql, parameters),
     drop: async () => {
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      const named: Array<{ nspname: string }> = await admin.query('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [
+        `${schema}_`,
+      ]);
+      for (const name of [schema, ...named.map((row) => row.nspname)]) await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
       await admin.destroy();
     },
   };
