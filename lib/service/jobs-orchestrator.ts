@@ -6,6 +6,8 @@ import { ShuttingDownError } from '../errors/shutting-down.error.js';
 import type { JobTransport } from '../transport/job-transport.interface.js';
 import type { LocalQueue } from '../transport/local-queue.js';
 import type { JobBook } from '../worker/job-book.js';
+import type { JobRecord } from '../worker/job-record.js';
+import { settlesWithin } from '../utils/settles-within.js';
 import type { JobSubmission } from './job-submission.js';
 
 /**
@@ -46,12 +48,7 @@ export class JobsOrchestrator {
     this.submission.close();
     // Worker role: no more jobs are taken from the queue; they stay in it for the next worker.
     await this.transport.pause();
-    if (this.book.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownTimeout)));
-      await Promise.race([this.book.whenIdle(), graceOver]);
-      clearTimeout(timer);
-    }
+    if (this.book.size > 0) await settlesWithin(this.book.whenIdle(), this.shutdownTimeout);
     await this.interruptUnfinished();
     await this.book.whenIdle();
     await this.transport.close();
@@ -60,14 +57,21 @@ export class JobsOrchestrator {
     this.bus.complete();
   }
 
-  /** Jobs still unfinished after the grace period: logged and interrupted, so no tracker is left showing a ghost job. */
+  /**
+   * Jobs still unfinished after the grace period: a queue's are handed back
+   * to it, the module's own interrupted (so no tracker is left showing a
+   * ghost job); both logged, each for what happens to it.
+   */
   private async interruptUnfinished(): Promise<void> {
     const unfinished = this.book.values().filter((record) => !record.isFinal);
     if (unfinished.length === 0) return;
-    this.logger.warn(
-      `Shutting down: ${unfinished.length} job(s) did not finish within ${this.shutdownTimeout} ms and were interrupted: ` +
-        unfinished.map((record) => `${record.id} (${record.name})`).join(', '),
-    );
+    const handedBack = unfinished.filter((record) => record.external);
+    const interrupted = unfinished.filter((record) => !record.external);
+    const late = (count: number) => `Shutting down: ${count} job(s) did not finish within ${this.shutdownTimeout} ms`;
+    if (handedBack.length > 0) {
+      this.logger.warn(`${late(handedBack.length)} and go back to the queue, for another worker: ${listed(handedBack)}`);
+    }
+    if (interrupted.length > 0) this.logger.warn(`${late(interrupted.length)} and were interrupted: ${listed(interrupted)}`);
     await Promise.all(
       unfinished.map((record) => {
         const reason = new JobCancelledError(record.id, 'interrupted');
@@ -82,4 +86,8 @@ export class JobsOrchestrator {
       }),
     );
   }
+}
+
+function listed(records: readonly JobRecord[]): string {
+  return records.map((record) => `${record.id} (${record.name})`).join(', ');
 }
