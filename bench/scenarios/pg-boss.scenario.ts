@@ -6,7 +6,6 @@ import { Stopwatch } from '../harness/stopwatch.js';
 import type { Figures, MetricSpec } from '../harness/types.js';
 import { countedWork, expectCompletions, openTransportedJobs, type EngineSession } from '../queues/transported-jobs.js';
 import { OURS } from '../queues/variants.js';
-import { pg } from '../services/pg-driver.js';
 import { POSTGRES_URL } from '../services/postgres.js';
 import { PrivateSchemas } from '../services/private-schemas.js';
 import { StatementCounter } from '../services/statement-counter.js';
@@ -17,12 +16,6 @@ import { resolvePgBossOptions } from '../../lib/pg-boss/pg-boss-options.js';
 
 export const PG_BOSS_CASE_ID = 'pg-boss-jobs';
 export const PG_BOSS_CONCURRENCY = 8;
-/**
- * Seconds between a worker's fetches, for both sides: the transport's
- * smallest (its default is 2). pg-boss paces each worker to one fetch per
- * interval, so this sets how long a run takes (see the case's notes).
- */
-const POLLING_INTERVAL = 0.5;
 const QUEUE = 'asyncjob';
 export const OURS_PG_BOSS = `${OURS.name}, pg-boss transport (start per job)`;
 export const RAW_PG_BOSS = 'raw pg-boss (send + work)';
@@ -41,7 +34,7 @@ interface BossVariant extends Variant {
 
 /** Our transport's options; raw pg-boss reads the settings they resolve to, by the transport's own code. */
 function transportOptions(schema: string): PgBossTransportOptions {
-  return { connection: POSTGRES_URL, schema, queueName: QUEUE, concurrency: PG_BOSS_CONCURRENCY, pollingInterval: POLLING_INTERVAL };
+  return { connection: POSTGRES_URL, schema, queueName: QUEUE, concurrency: PG_BOSS_CONCURRENCY };
 }
 
 const ours: BossVariant = {
@@ -55,44 +48,62 @@ const ours: BossVariant = {
 };
 
 /**
- * Raw pg-boss as the transport drives it (lib/pg-boss/pg-boss-transport.ts):
- * on a pool of its own through pg-boss's `db` option (BossDatabase), the
- * queue created with the same options (`whenReady`), workers with the same
- * options (`startWorkers`), and one `send` per job, all in one
- * `Promise.all`; the handler is the same counted work, and nothing else is
- * written per job.
+ * Raw pg-boss driven as the transport drives it (lib/pg-boss/pg-boss-transport.ts),
+ * as a pg-boss user would write it for the same behaviour: pg-boss's own
+ * pool with LISTEN/NOTIFY on, the queue created with the same options
+ * (`whenReady`: notify, heartbeat, retries, expiry, retention), one worker per
+ * slot that wakes itself after each job (`startWorkers`: otherwise pg-boss
+ * waits out the polling interval after every fetch), and one `send` per job,
+ * all in one `Promise.all`; the handler is the same counted work, and nothing
+ * else is written per job.
  */
 const raw: BossVariant = {
   name: RAW_PG_BOSS,
   role: 'baseline',
   open: async (schema) => {
     const settings = resolvePgBossOptions(transportOptions(schema));
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL, application_name: 'bench-raw-pg-boss' });
-    const boss = new PgBoss({ db: { executeSql: (text, values) => pool.query(text, values) }, schema: settings.schema });
+    const boss = new PgBoss({
+      connectionString: POSTGRES_URL,
+      application_name: 'bench-raw-pg-boss',
+      schema: settings.schema,
+      useListenNotify: true,
+      superviseIntervalSeconds: Math.min(60, settings.heartbeat),
+    });
     boss.on('error', (error: Error) => console.error(`raw pg-boss: ${error.message}`));
     await boss.start();
-    await boss.createQueue(QUEUE, { retryLimit: 0, expireInSeconds: settings.expireInSeconds, deleteAfterSeconds: settings.retention });
+    await boss.createQueue(QUEUE, {
+      retryLimit: 0,
+      expireInSeconds: settings.expireInSeconds,
+      deleteAfterSeconds: settings.retention,
+      heartbeatSeconds: settings.heartbeat,
+      notify: true,
+    });
     const options = {
       batchSize: 1,
-      localConcurrency: PG_BOSS_CONCURRENCY,
       includeMetadata: true,
       pollingIntervalSeconds: settings.pollingInterval,
+      notifyPollingIntervalSeconds: settings.pollingInterval,
     } as const satisfies WorkOptions;
-    await boss.work<{ i: number }, number, typeof options>(QUEUE, options, async ([job]) => countedWork(job!.data.i));
+    for (let slot = 0; slot < PG_BOSS_CONCURRENCY; slot++) {
+      let workerId: string | undefined;
+      workerId = await boss.work<{ i: number }, number, typeof options>(QUEUE, options, async ([job]) => {
+        const result = countedWork(job!.data.i);
+        if (workerId !== undefined) boss.notifyWorker(workerId);
+        return result;
+      });
+    }
+    const retryLimit = settings.maxStalledCount;
     return {
       run: async (jobs) => {
         const done = expectCompletions(jobs);
         const start = process.hrtime.bigint();
         const sends: Array<Promise<unknown>> = [];
-        for (let i = 0; i < jobs; i++) sends.push(boss.send(QUEUE, { i }, { retryLimit: 0 }));
+        for (let i = 0; i < jobs; i++) sends.push(boss.send(QUEUE, { i }, { retryLimit }));
         await Promise.all(sends);
         await done;
         return microsSince(start);
       },
-      close: async () => {
-        await boss.stop({ graceful: true, timeout: 1000, close: false });
-        await pool.end();
-      },
+      close: () => boss.stop({ graceful: true, timeout: 1000 }),
     };
   },
 };
@@ -127,12 +138,12 @@ function bossCase(profile: Profile): BenchCase {
   const { jobs, warmup } = profile.pgBoss;
   return defineCase<BossVariant>({
     id: PG_BOSS_CASE_ID,
-    title: `${jobs.toLocaleString('en-US')} trivial jobs through pg-boss, concurrency ${PG_BOSS_CONCURRENCY}, polling every ${POLLING_INTERVAL} s, one process (PostgreSQL on loopback, a schema of its own)`,
+    title: `${jobs.toLocaleString('en-US')} trivial jobs through pg-boss, concurrency ${PG_BOSS_CONCURRENCY}, one process (PostgreSQL on loopback, a schema of its own)`,
     rounds: profile.rounds.normal,
     metrics: [JOBS_PER_SECOND, STATEMENTS_PER_JOB, CPU_PER_JOB],
     variants: [ours, raw],
     notes: [
-      `Both sides run the transport's pg-boss settings: batchSize 1, localConcurrency ${PG_BOSS_CONCURRENCY}, includeMetadata, pollingIntervalSeconds ${POLLING_INTERVAL}; queue retryLimit 0, expireInSeconds and deleteAfterSeconds from the transport's defaults. pg-boss waits out the polling interval after every fetch, jobs or not, so each worker takes at most one job per interval: jobs per second are capped at concurrency ÷ interval (${PG_BOSS_CONCURRENCY / POLLING_INTERVAL}/s here) on both sides, whatever a job costs below that. The statements and CPU time per job show what ours does beyond raw pg-boss.`,
+      `Both sides drive pg-boss the transport's way, with its default settings: LISTEN/NOTIFY on and the queue's notify, ${PG_BOSS_CONCURRENCY} workers of batchSize 1 each waking itself after a job (pg-boss otherwise waits out the polling interval after every fetch, which capped a worker at one job per interval), heartbeat, retries, expiry and retention as the transport sets them. The statements and CPU time per job show what ours does beyond raw pg-boss.`,
       "Ours: start() per job, all in one Promise.all, with the module's default tracker (a PostgresProgressTracker in a schema beside pg-boss's). Raw: boss.send per job, all in one Promise.all; no status tracking.",
       "Statements are counted at node-postgres (Client.prototype.query), every connection of the process: pg-boss's own, the transport's, the tracker's; background work (pg-boss's maintenance, the tracker's renewals) that falls in the timed run counts too.",
     ],

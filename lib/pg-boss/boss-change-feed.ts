@@ -23,7 +23,7 @@ export class BossChangeFeed implements JobChangeFeed {
   /** Once the transport has its database: watching before that only rechecks. */
   attach(listener: NotifyListener): void {
     this.listener = listener;
-    listener.onReconnect = () => this.watchers.notifyAll();
+    listener.onReconnect(() => this.watchers.notifyAll());
   }
 
   watch(id: string, onChange: () => void): () => void {

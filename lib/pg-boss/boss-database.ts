@@ -10,6 +10,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { PgBossDataSource, PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
 import { loadPg } from './load-pg-boss.js';
+import type { TransactionSql } from '../transport/transaction-sql.js';
 
 export class BossDatabase {
   private shared: PgBossPool | undefined;
@@ -55,6 +56,11 @@ export class BossDatabase {
   async close(): Promise<void> {
     await this.end?.();
   }
+}
+
+/** pg-boss's `db` option on a transaction someone else holds: what pg-boss sends through it commits with that transaction. */
+export function bossDbIn(sql: TransactionSql): Db {
+  return { executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }) };
 }
 
 /** The `pg` pool of a TypeORM DataSource's PostgreSQL driver (its `master`). */

@@ -6,7 +6,7 @@
  * it. pg-boss's own completion of the handler's batch then finds the job
  * settled and changes nothing.
  */
-import type { Db, JobWithMetadata, PgBoss } from 'pg-boss';
+import type { JobWithMetadata, PgBoss } from 'pg-boss';
 import { JobNotRegisteredError } from '../errors/job-not-registered.error.js';
 import type { JobProgress } from '../interfaces/job-status.interface.js';
 import { ProgressCoalescer } from '../shared/progress-coalescer.js';
@@ -15,7 +15,7 @@ import { backoffDelay } from '../utils/backoff.js';
 import { toJobError } from '../utils/job-error.js';
 import { storableResult } from '../utils/json.js';
 import type { TransactionSql } from '../transport/transaction-sql.js';
-import type { BossDatabase } from './boss-database.js';
+import { bossDbIn, type BossDatabase } from './boss-database.js';
 import type { BossJobData, CompletedOutput, RunningOutput } from './boss-job-data.js';
 import { publicJobId } from './boss-job-id.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
@@ -204,8 +204,9 @@ export class Delivery {
       // Not JSON: the lifecycle logs that the result is not kept; the completion stands.
       kept = undefined;
     }
-    const db: Db = { executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }) };
-    const response = (await this.boss.complete(running.queue, attempt(running.job), completedOutput(running, kept), { db })) as {
+    const response = (await this.boss.complete(running.queue, attempt(running.job), completedOutput(running, kept), {
+      db: bossDbIn(sql),
+    })) as {
       affected?: number;
     };
     if (response.affected !== 1) {

@@ -1,8 +1,8 @@
 /**
- * One LISTEN connection per process, for the channels the transport
- * follows (cancel requests, job changes): opened on the first `listen`,
- * opened again after it breaks. pg-boss's own NOTIFY carries no job id or
- * state, so these channels are ours.
+ * One LISTEN connection per process, for every channel the transport
+ * follows: ours (cancel requests, job changes: pg-boss's own NOTIFY carries
+ * no job id or state) and pg-boss's (new jobs, through the `listen` of its
+ * `db` option). Opened on the first `listen`, opened again after it breaks.
  */
 import type { BossDatabase } from './boss-database.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
@@ -13,10 +13,10 @@ const RECONNECT_DELAY = 1000;
 
 export class NotifyListener {
   private readonly handlers = new Map<string, (payload: string) => void>();
+  /** Called after the connection was opened again: notifications sent meanwhile were lost. */
+  private readonly reconnected = new Set<() => void>();
   private client: Promise<PgBossPoolClient> | undefined;
   private closed = false;
-  /** Called after the connection was opened again: notifications sent meanwhile were lost. */
-  onReconnect: (() => void) | undefined;
 
   constructor(
     private readonly db: BossDatabase,
@@ -28,6 +28,18 @@ export class NotifyListener {
     this.handlers.set(channel, handler);
     const client = await (this.client ??= this.open());
     await client.query(`LISTEN "${channel}"`);
+  }
+
+  /** Stops following `channel`. */
+  async unlisten(channel: string): Promise<void> {
+    if (!this.handlers.delete(channel) || !this.client) return;
+    await (await this.client).query(`UNLISTEN "${channel}"`);
+  }
+
+  /** Calls `callback` each time the connection has been opened again and listens anew; returns the way to stop. */
+  onReconnect(callback: () => void): () => void {
+    this.reconnected.add(callback);
+    return () => this.reconnected.delete(callback);
   }
 
   async close(): Promise<void> {
@@ -67,7 +79,7 @@ export class NotifyListener {
     try {
       const client = await (this.client = this.open());
       for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel}"`);
-      this.onReconnect?.();
+      for (const callback of this.reconnected) callback();
     } catch (error) {
       this.client = undefined;
       this.report('LISTEN reconnect', error);

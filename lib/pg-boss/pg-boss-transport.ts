@@ -15,7 +15,7 @@ import { assertJsonArgs } from '../utils/json.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../utils/settles-within.js';
 import { BossChangeFeed } from './boss-change-feed.js';
-import { BossDatabase } from './boss-database.js';
+import { BossDatabase, bossDbIn } from './boss-database.js';
 import type { BossJobData } from './boss-job-data.js';
 import { bossJobId, publicJobId } from './boss-job-id.js';
 import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
@@ -38,6 +38,21 @@ const ONE_PER_MODULE = 'a PgBossTransport of its own (one serves one AsyncJobMod
 interface DatabaseIdentity {
   readonly database: string;
   readonly table: string | null;
+}
+
+/** pg-boss's `listen` (its `db` option's), through the transport's LISTEN connection. */
+function listenThrough(listener: NotifyListener): NonNullable<Db['listen']> {
+  return async (channel, onNotification, onReconnect) => {
+    await listener.listen(channel, onNotification);
+    const stop = listener.onReconnect(onReconnect);
+    onReconnect();
+    return {
+      close: async () => {
+        stop();
+        await listener.unlisten(channel);
+      },
+    };
+  };
 }
 
 /** A job enqueued in a transaction that rolled back never existed: there is nothing to record. */
@@ -120,10 +135,16 @@ export class PgBossTransport implements AsyncJobTransport {
     const { PgBoss } = loadPgBoss();
     const settings = this.settings;
     const db = new BossDatabase(settings.connection, this.log.report);
-    // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
-    const boss = new PgBoss({ db: db.boss, schema: settings.schema, superviseIntervalSeconds: Math.min(60, settings.heartbeat) });
-    boss.on('error', (error: Error) => this.log.report('', error));
     const listener = new NotifyListener(db, this.log.report);
+    const boss = new PgBoss({
+      // A worker is woken by pg-boss's NOTIFY of a new job, over the transport's one LISTEN connection.
+      db: this.runsJobs ? { ...db.boss, listen: listenThrough(listener) } : db.boss,
+      useListenNotify: this.runsJobs,
+      schema: settings.schema,
+      // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
+      superviseIntervalSeconds: Math.min(60, settings.heartbeat),
+    });
+    boss.on('error', (error: Error) => this.log.report('', error));
     this.feed.attach(listener);
     const queues = [settings.main, ...settings.dedicated.values()].map((queue: BossQueue) => ({
       queueName: queue.queueName,
@@ -141,14 +162,24 @@ export class PgBossTransport implements AsyncJobTransport {
     const { boss, delivery, listener } = attached;
     await this.chooseCompletion(attached);
     await listener.listen(this.cancelChannel, (id) => delivery.cancel(id));
+    const options = {
+      batchSize: 1,
+      includeMetadata: true,
+      pollingIntervalSeconds: this.settings.pollingInterval,
+      // New jobs wake workers at once (NOTIFY); the poll still finds retries and delayed jobs when they come due.
+      notifyPollingIntervalSeconds: this.settings.pollingInterval,
+    } as const;
     for (const { queueName, concurrency } of attached.queues) {
-      const options = {
-        batchSize: 1,
-        localConcurrency: concurrency,
-        includeMetadata: true,
-        pollingIntervalSeconds: this.settings.pollingInterval,
-      } as const;
-      await boss.work<BossJobData, void, typeof options>(queueName, options, delivery.handler(queueName));
+      // One pg-boss worker per slot, each fetching again at once after a job: pg-boss waits out the
+      // polling interval after every fetch otherwise, which would cap a slot at one job per interval.
+      for (let slot = 0; slot < concurrency; slot++) {
+        let workerId: string | undefined;
+        const handle = delivery.handler(queueName);
+        workerId = await boss.work<BossJobData, void, typeof options>(queueName, options, async (jobs) => {
+          await handle(jobs);
+          if (workerId !== undefined) boss.notifyWorker(workerId);
+        });
+      }
     }
   }
 
@@ -201,10 +232,7 @@ export class PgBossTransport implements AsyncJobTransport {
     await this.assertSameDatabase(attached, transaction);
     const id = extras.jobId ?? newJobId();
     const enqueuedAt = Date.now();
-    const { sql } = transaction;
-    await this.send(attached, job, id, args, options, extras, {
-      executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }),
-    });
+    await this.send(attached, job, id, args, options, extras, bossDbIn(transaction.sql));
     commit.attach(id, () => attached.host.queued(id, job.name, enqueuedAt), NOTHING_TO_DROP);
     return id;
   }
@@ -281,6 +309,7 @@ export class PgBossTransport implements AsyncJobTransport {
           retryLimit: 0,
           expireInSeconds: this.settings.expireInSeconds,
           heartbeatSeconds: this.settings.heartbeat,
+          notify: true,
           deleteAfterSeconds: this.settings.retention,
         });
       }
