@@ -8,7 +8,7 @@ import type { Db } from 'pg-boss';
 import type { PgBossSettings } from './pg-boss-options.js';
 import type { PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
-import { loadPg } from './load-pg-boss.js';
+import { loadPgPool } from '../shared/postgres/load-pg-pool.js';
 
 export class BossDatabase {
   readonly pool: PgBossPool;
@@ -20,7 +20,7 @@ export class BossDatabase {
       this.pool = connection.pool;
       this.end = undefined;
     } else {
-      const pool = new (loadPg().Pool)({ application_name: 'asyncjob', ...connection.config });
+      const pool = new (loadPgPool('PgBossTransport').Pool)({ application_name: 'asyncjob', ...connection.config });
       // An idle connection that breaks must not crash the process: pg emits it on the pool.
       pool.on('error', (error) => report('pool', error));
       this.pool = pool;

@@ -20,10 +20,10 @@ import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
 import { Delivery } from './delivery.js';
 import { ThrottledErrorLog } from '../shared/throttled-error-log.js';
 import { loadPgBoss } from './load-pg-boss.js';
-import { NotifyListener } from './notify-listener.js';
+import { NotifyListener } from '../shared/postgres/notify-listener.js';
 import { resolvePgBossOptions, type BossQueue, type PgBossSettings } from './pg-boss-options.js';
 import type { PgBossTransportOptions } from './pg-boss-transport-options.interface.js';
-import { trackerBesideJobs } from './tracker-beside-jobs.js';
+import { trackerBesideEngine } from '../shared/postgres/tracker-beside-engine.js';
 import type { PostgresProgressTracker } from '../progress/postgres/postgres-progress-tracker.js';
 
 /** Longest wait for pg-boss to stop at shutdown, in ms, once the jobs running here are done. */
@@ -96,7 +96,7 @@ export class PgBossTransport implements AsyncJobTransport {
 
   /** The module's tracker when none is given: a PostgresProgressTracker in the transport's schema, shared by every process. @internal */
   createTracker(): PostgresProgressTracker {
-    return trackerBesideJobs(this.settings);
+    return trackerBesideEngine(this.settings.connection, this.settings.schema);
   }
 
   /** Binds the transport to its module's service; nothing is opened until `startWorkers`. @internal */

@@ -1,25 +1,37 @@
 /**
- * One LISTEN connection per process, for the channels the transport
+ * One LISTEN connection per process, for the channels a queue transport
  * follows (cancel requests, job changes): opened on the first `listen`,
- * opened again after it breaks. pg-boss's own NOTIFY carries no job id or
- * state, so these channels are ours.
+ * opened again after it breaks. The engines' own NOTIFYs (pg-boss's,
+ * BullMQ's) carry nothing a transport can act on, so these channels are ours.
  */
-import type { BossDatabase } from './boss-database.js';
-import type { ReportError } from '../shared/throttled-error-log.js';
-import type { PgBossPoolClient } from './pg-boss-transport-options.interface.js';
+import type { ReportError } from '../throttled-error-log.js';
 
 /** Wait before opening a broken connection again, in ms. */
 const RECONNECT_DELAY = 1000;
 
+/** A connection checked out of a pool, as LISTEN uses it. */
+export interface ListenClient {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeAllListeners(event?: string): unknown;
+  release(error?: Error | boolean): void;
+}
+
+/** Where the listener's connection comes from: a pool (the app's or the transport's own). */
+export interface ListenSource {
+  connect(): Promise<ListenClient>;
+}
+
 export class NotifyListener {
   private readonly handlers = new Map<string, (payload: string) => void>();
-  private client: Promise<PgBossPoolClient> | undefined;
+  private client: Promise<ListenClient> | undefined;
   private closed = false;
   /** Called after the connection was opened again: notifications sent meanwhile were lost. */
   onReconnect: (() => void) | undefined;
 
   constructor(
-    private readonly db: BossDatabase,
+    private readonly source: ListenSource,
     private readonly report: ReportError,
   ) {}
 
@@ -44,8 +56,8 @@ export class NotifyListener {
     }
   }
 
-  private async open(): Promise<PgBossPoolClient> {
-    const client = await this.db.connect();
+  private async open(): Promise<ListenClient> {
+    const client = await this.source.connect();
     client.on('notification', (message) => {
       if (message.payload !== undefined) this.handlers.get(message.channel)?.(message.payload);
     });
@@ -53,7 +65,7 @@ export class NotifyListener {
     return client;
   }
 
-  private broken(client: PgBossPoolClient, error: Error): void {
+  private broken(client: ListenClient, error: Error): void {
     this.report('LISTEN connection', error);
     client.removeAllListeners('notification');
     client.release(error);
