@@ -6,6 +6,7 @@
  * LISTEN/NOTIFY. No Redis is contacted.
  */
 import type { PostgresPoolConfig as BullPostgresConfig, Processor, Queue, QueueEvents, Worker } from 'bullmq';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { PostgresProgressTracker } from '../progress/postgres/postgres-progress-tracker.js';
 import { trackerBesideEngine } from '../shared/postgres/tracker-beside-engine.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
@@ -26,7 +27,13 @@ export class PostgresBackend implements BullMqBackend {
     report: ReportError,
   ) {
     // Ours also takes a password function (pg does); BullMQ's type names only a string, and passes it to pg as it is.
-    this.connection = { ...(settings.config as BullPostgresConfig), schema: settings.schema, migrate: settings.migrate };
+    this.connection = {
+      // Named, so that pg_stat_activity tells the transport's connections apart (BullMQ renames its LISTEN ones after the queue).
+      application_name: 'asyncjob:bullmq',
+      ...(settings.config as BullPostgresConfig),
+      schema: settings.schema,
+      migrate: settings.migrate,
+    };
     this.cancels = new PostgresCancelChannel(settings.config, `asyncjob_${settings.schema}_cancel`, report);
   }
 
@@ -54,10 +61,20 @@ export class PostgresBackend implements BullMqBackend {
 
   /**
    * Every queue connected, its schema migrated (or, with `migrate: false`,
-   * checked): a missing or newer schema, or a server BullMQ does not
-   * support, fails bootstrap with BullMQ's own error.
+   * checked): a newer schema, or a server BullMQ does not support, fails
+   * bootstrap with BullMQ's own error; a schema never migrated, with an
+   * {@link InvalidOptionError} that says how to fix it.
    */
   async prepare(queues: readonly Queue[]): Promise<void> {
-    await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+    try {
+      await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+    } catch (error) {
+      if (!(error instanceof loadBullMq().SchemaMigrationRequiredError)) throw error;
+      throw new InvalidOptionError(
+        'BullMqTransport.connection.migrate',
+        this.settings.migrate,
+        `true, or BullMQ's migrations run on schema "${this.settings.schema}" before start-up (runMigrations from bullmq): ${error.message}`,
+      );
+    }
   }
 }

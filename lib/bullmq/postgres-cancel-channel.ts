@@ -55,7 +55,7 @@ export class PostgresCancelChannel implements CancelChannel {
   private open(): OpenedPool {
     if (this.pool) return this.pool;
     // Two connections at most: the LISTEN one, and one for a NOTIFY sent meanwhile.
-    const pool = new (loadPgPool('BullMqTransport').Pool)({ application_name: 'asyncjob:cancel', ...this.config, max: 2 });
+    const pool = new (loadPgPool('BullMqTransport').Pool)({ application_name: 'asyncjob:bullmq-cancel', ...this.config, max: 2 });
     // An idle connection that breaks must not crash the process: pg emits it on the pool.
     pool.on('error', (error) => this.report('cancel channel', error));
     this.pool = pool;

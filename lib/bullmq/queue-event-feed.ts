@@ -63,7 +63,8 @@ export class QueueEventFeed implements JobChangeFeed {
   private open(): QueueEvents[] {
     return this.queueNames.map((name) => {
       const reader = this.backend.openQueueEvents(name);
-      reader.on('error', (error: Error) => this.report(`events of ${name}`, error));
+      // Once closing, a read in flight meets its connection going away (BullMQ's PostgreSQL backend says so): not worth a line.
+      reader.on('error', (error: Error) => this.closing || this.report(`events of ${name}`, error));
       for (const event of CHANGES) reader.on(event, (args: { jobId: string }) => this.notify(args.jobId));
       // The stream is read from its end: anything since a follower's first read is announced by a re-read.
       void reader.waitUntilReady().then(
