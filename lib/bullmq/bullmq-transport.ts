@@ -50,9 +50,10 @@ const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobMod
  * side effects outside that transaction may happen twice: make jobs
  * idempotent. `perform(closure)` still runs in the calling process.
  *
- * On PostgreSQL, BullMQ adds no job inside the caller's transaction
- * (`startAfterCommit` still adds it once the caller commits), and a job's
- * completion is not part of its own transaction: see docs/postgres.md.
+ * On PostgreSQL as on Redis, a job is added outside the caller's
+ * transaction (`startAfterCommit` adds it once the caller commits), and
+ * BullMQ records its completion apart from the job's own transaction:
+ * docs/postgres.md compares it with pg-boss mode.
  *
  * bullmq (and pg, on PostgreSQL), optional peer dependencies, are loaded
  * only when the module starts with this transport. Build it with

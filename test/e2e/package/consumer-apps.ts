@@ -133,6 +133,8 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
   },
   'postgres/app.module': { apps: ['typeorm'], file: 'postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'postgres/pg-boss': { apps: ['typeorm'], file: 'pg-boss.module.ts', before: "import { Module } from '@nestjs/common';\n" },
+  // The app with bullmq (and ioredis, whose types the transport's options name).
+  'postgres/bullmq': { apps: ['redis'], file: 'bullmq-postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],
