@@ -23,6 +23,7 @@ export interface ListenSource {
   connect(): Promise<ListenClient>;
 }
 
+/** The LISTEN side of a transport's channels: one connection from `source`, every channel's handler on it. */
 export class NotifyListener {
   private readonly handlers = new Map<string, (payload: string) => void>();
   private client: Promise<ListenClient> | undefined;
