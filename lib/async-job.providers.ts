@@ -24,10 +24,11 @@ export const resolvedOptionsProvider: Provider = {
 /**
  * The tracker: the one given, an instance of the class given (built by Nest's
  * injector, so it may inject what it needs), or the memory default. With a
- * BullMQ transport, statuses must be shared between processes: the default
- * is then a `RedisProgressTracker` on the transport's Redis (a transport that
- * makes no tracker of its own, pg-boss, needs one given), and a tracker
- * that keeps them in this process fails bootstrap.
+ * queue transport, statuses must be shared between processes: the default
+ * is then the transport's own (`createTracker`: a `RedisProgressTracker` on
+ * BullMQ's Redis, a `PostgresProgressTracker` on PostgreSQL; a transport
+ * that makes none needs one given), and a tracker that keeps them in this
+ * process fails bootstrap.
  */
 export const progressTrackerProvider: Provider = {
   provide: PROGRESS_TRACKER,
@@ -36,7 +37,7 @@ export const progressTrackerProvider: Provider = {
     if (tracker === undefined) {
       const shared = transport?.createTracker?.();
       if (shared) return shared;
-      // A queue transport with no store of its own for statuses (pg-boss today): memory would hide other processes' jobs.
+      // A queue transport with no store of its own for statuses: memory would hide other processes' jobs.
       if (transport) throw new InvalidOptionError('tracker', tracker, SHARED_TRACKER + '; this transport makes none of its own, give one');
       // Reads its active jobs from the module's own records: nothing is copied into it while a job runs.
       return new ModuleMemoryTracker(book, { maxRetained: options.maxRetained });
@@ -46,7 +47,7 @@ export const progressTrackerProvider: Provider = {
       throw new InvalidOptionError(
         'tracker',
         instance,
-        SHARED_TRACKER + " with a queue transport; with BullMQ, leave it unset for one on the transport's Redis",
+        SHARED_TRACKER + " with a queue transport; leave it unset for one on the transport's own store (Redis or PostgreSQL)",
       );
     }
     return instance;

@@ -5,8 +5,11 @@
  */
 import type { KeepJobs } from 'bullmq';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import type { PostgresPool, PostgresPoolConfig } from '../progress/postgres/postgres-pool.interface.js';
+import { engineSchema, postgresSource, type PostgresSource } from '../shared/postgres/postgres-source.js';
+import { poolSettings } from '../shared/postgres/pool-settings.js';
 import type { RedisSource } from '../shared/redis/open-client.js';
-import type { BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
+import type { BullMqPostgresConnection, BullMqRetention, BullMqTransportOptions } from './bullmq-transport-options.interface.js';
 
 /** A job name with a queue (and workers) of its own. */
 export interface DedicatedQueue {
@@ -15,12 +18,32 @@ export interface DedicatedQueue {
   readonly concurrency: number;
 }
 
+/** BullMQ on Redis. */
+export interface RedisQueues {
+  readonly store: 'redis';
+  readonly connection: RedisSource;
+  readonly prefix: string;
+  /** Where our own keys and channels go beside BullMQ's, so that one `prefix` and `queueName` hold everything. */
+  readonly ownKeyPrefix: string;
+}
+
+/** BullMQ's PostgreSQL backend. */
+export interface PostgresQueues {
+  readonly store: 'postgres';
+  /** What every connection of BullMQ's and ours opens with: the given options, or a given pool's own settings. */
+  readonly config: PostgresPoolConfig;
+  /** As given: the default tracker runs on a given pool itself. */
+  readonly source: PostgresSource<PostgresPool, PostgresPoolConfig>;
+  readonly schema: string;
+  readonly migrate: boolean;
+}
+
 /** {@link BullMqTransportOptions} with every default applied, as the transport's pieces read them. */
 export interface BullMqSettings {
-  readonly connection: RedisSource;
+  /** Where BullMQ keeps the queues: the one choice every other piece follows. */
+  readonly backend: RedisQueues | PostgresQueues;
   /** The main queue's name. */
   readonly queueName: string;
-  readonly prefix: string;
   readonly runsJobs: boolean;
   /** `undefined`: the module's `concurrency`, known only when the module attaches the transport. */
   readonly concurrency: number | undefined;
@@ -34,8 +57,6 @@ export interface BullMqSettings {
   readonly dedicated: readonly DedicatedQueue[];
   /** Every queue's name, the main queue's first. */
   readonly queueNames: readonly string[];
-  /** Where our own keys and channels go beside BullMQ's, so that one `prefix` and `queueName` hold everything. */
-  readonly ownKeyPrefix: string;
 }
 
 const DEFAULT_REMOVE_ON_COMPLETE: BullMqRetention = { age: 3600, count: 1000 };
@@ -44,21 +65,15 @@ const DEFAULT_REMOVE_ON_FAIL: BullMqRetention = { age: 86_400, count: 10_000 };
 /** Every option checked (an {@link InvalidOptionError} names the first bad one) and every default applied. */
 export function resolveBullMqOptions(options: BullMqTransportOptions): BullMqSettings {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('BullMqTransport', options, 'an options object');
-  const connection: unknown = options.connection;
-  if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
-    throw new InvalidOptionError('BullMqTransport.connection', connection, 'ioredis options, a redis:// URL or an ioredis client');
-  }
-  if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
-    throw new InvalidOptionError('BullMqTransport.connection', connection, 'a redis:// or rediss:// URL');
-  }
   const queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
-  const prefix = nonEmpty('prefix', options.prefix ?? 'bull');
+  const backend = isPostgres(options.connection)
+    ? postgresQueues(options.connection, options.prefix)
+    : redisQueues(options.connection, options.prefix, queueName);
   if (options.worker !== undefined && typeof options.worker !== 'boolean')
     throw new InvalidOptionError('BullMqTransport.worker', options.worker, 'a boolean');
   const checked = {
-    connection: options.connection,
+    backend,
     queueName,
-    prefix,
     runsJobs: options.worker ?? true,
     concurrency: options.concurrency === undefined ? undefined : integer('concurrency', options.concurrency, 1),
     lockDuration: integer('lockDuration', options.lockDuration ?? 30_000, 100),
@@ -68,9 +83,52 @@ export function resolveBullMqOptions(options: BullMqTransportOptions): BullMqSet
     removeOnComplete: removal('removeOnComplete', options.removeOnComplete, DEFAULT_REMOVE_ON_COMPLETE),
     removeOnFail: removal('removeOnFail', options.removeOnFail, DEFAULT_REMOVE_ON_FAIL),
     dedicated: dedicatedQueues(queueName, options.jobs),
-    ownKeyPrefix: `${prefix}:${queueName}:asyncjob:`,
   };
   return Object.freeze({ ...checked, queueNames: Object.freeze([queueName, ...checked.dedicated.map((lane) => lane.queueName)]) });
+}
+
+function isPostgres(connection: unknown): connection is BullMqPostgresConnection {
+  return typeof connection === 'object' && connection !== null && 'postgres' in connection;
+}
+
+function redisQueues(connection: unknown, prefixOption: unknown, queueName: string): RedisQueues {
+  if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
+    throw new InvalidOptionError(
+      'BullMqTransport.connection',
+      connection,
+      'ioredis options, a redis:// URL, an ioredis client, or { postgres } for PostgreSQL',
+    );
+  }
+  if (typeof connection === 'string' && !/^rediss?:\/\//.test(connection)) {
+    throw new InvalidOptionError(
+      'BullMqTransport.connection',
+      connection,
+      'a redis:// or rediss:// URL (or { postgres: url } for PostgreSQL)',
+    );
+  }
+  const prefix = nonEmpty('prefix', prefixOption ?? 'bull');
+  return Object.freeze({ store: 'redis', connection: connection as RedisSource, prefix, ownKeyPrefix: `${prefix}:${queueName}:asyncjob:` });
+}
+
+function postgresQueues(connection: BullMqPostgresConnection, prefix: unknown): PostgresQueues {
+  // BullMQ's PostgreSQL backend has no key prefix (it would be ignored): the schema is its namespace.
+  if (prefix !== undefined) {
+    throw new InvalidOptionError('BullMqTransport.prefix', prefix, 'no prefix with a PostgreSQL connection (its schema is the namespace)');
+  }
+  const option = 'BullMqTransport.connection.postgres';
+  const source = postgresSource<PostgresPool, PostgresPoolConfig>(option, connection.postgres);
+  const migrate = connection.migrate ?? true;
+  if (typeof migrate !== 'boolean') throw new InvalidOptionError('BullMqTransport.connection.migrate', migrate, 'a boolean');
+  const config = 'pool' in source ? poolSettings(source.pool) : source.config;
+  if (!config)
+    throw new InvalidOptionError(option, connection.postgres, "a pg.Pool (BullMQ's connections open with its settings, pool.options)");
+  return Object.freeze({
+    store: 'postgres',
+    config,
+    source,
+    schema: engineSchema('BullMqTransport.connection.schema', connection.schema, 'bullmq'),
+    migrate,
+  });
 }
 
 function dedicatedQueues(queueName: string, option: unknown): readonly DedicatedQueue[] {

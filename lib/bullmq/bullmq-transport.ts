@@ -1,4 +1,4 @@
-import type { RedisProgressTracker } from '../progress/redis-progress-tracker.js';
+import type { JobStatusStore, ProgressTracker } from '../progress/progress-tracker.interface.js';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
@@ -12,16 +12,18 @@ import { newJobId } from '../utils/job-id.js';
 import { assertJsonArgs } from '../utils/json.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../utils/settles-within.js';
-import { trackerBesideQueues } from './bullmq-connection.js';
+import type { BullMqBackend } from './bullmq-backend.interface.js';
 import { readStatus } from './bullmq-job-status.js';
 import { resolveBullMqOptions, type BullMqSettings } from './bullmq-options.js';
 import type { BullMqTransportOptions } from './bullmq-transport-options.interface.js';
-import { CancelChannel } from './cancel-channel.js';
+import type { CancelChannel } from './cancel-channel.interface.js';
 import { Delivery } from './delivery.js';
 import { ThrottledErrorLog } from '../shared/throttled-error-log.js';
 import { Lanes } from './lanes.js';
 import { loadBullMq } from './load-bullmq.js';
+import { PostgresBackend } from './postgres-backend.js';
 import { QueueEventFeed } from './queue-event-feed.js';
+import { RedisBackend } from './redis-backend.js';
 import { cancelInQueues } from './remote-cancel.js';
 
 /** Longest wait for BullMQ's workers and queues to close at shutdown, in ms, once the jobs are done. */
@@ -32,12 +34,13 @@ const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobMod
 
 /**
  * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
- * through BullMQ on Redis, so they survive restarts and spread over every
- * process with the worker role:
+ * through BullMQ, on Redis or on BullMQ's PostgreSQL backend, so they
+ * survive restarts and spread over every process with the worker role:
  *
  * ```ts
  * AsyncJobModule.forRoot({
  *   transport: new BullMqTransport({ connection: { host: 'redis' }, worker: process.env.ROLE === 'worker' }),
+ *   // or, with no Redis: connection: { postgres: process.env.DATABASE_URL, schema: 'bullmq' }
  * })
  * ```
  *
@@ -47,9 +50,15 @@ const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobMod
  * side effects outside that transaction may happen twice: make jobs
  * idempotent. `perform(closure)` still runs in the calling process.
  *
- * bullmq, an optional peer dependency, is loaded only when the module
- * starts with this transport. Build it with `forRootAsync` to read the
- * settings from configuration. One instance serves one module.
+ * On PostgreSQL as on Redis, a job is added outside the caller's
+ * transaction (`startAfterCommit` adds it once the caller commits), and
+ * BullMQ records its completion apart from the job's own transaction:
+ * docs/postgres.md compares it with pg-boss mode.
+ *
+ * bullmq (and pg, on PostgreSQL), optional peer dependencies, are loaded
+ * only when the module starts with this transport. Build it with
+ * `forRootAsync` to read the settings from configuration. One instance
+ * serves one module.
  *
  * @publicApi
  */
@@ -59,8 +68,10 @@ const ONE_PER_MODULE = 'a BullMqTransport of its own (one serves one AsyncJobMod
 export class BullMqTransport implements AsyncJobTransport {
   /** The main queue's name. */
   readonly queueName: string;
-  /** BullMQ's key prefix. */
-  readonly prefix: string;
+  /** BullMQ's key prefix on Redis; `undefined` on PostgreSQL. */
+  readonly prefix: string | undefined;
+  /** The PostgreSQL schema of BullMQ's tables; `undefined` on Redis. */
+  readonly schema: string | undefined;
   /** Whether this process runs jobs (false: enqueue-only). */
   readonly runsJobs: boolean;
   /** How long `cancel()` waits for another process to confirm, in ms. */
@@ -74,6 +85,8 @@ export class BullMqTransport implements AsyncJobTransport {
   readonly feed: QueueEventFeed;
   private readonly settings: BullMqSettings;
   private readonly log = new ThrottledErrorLog('BullMQ', 'AsyncJob:BullMQ');
+  /** Redis or PostgreSQL, chosen once from the `connection` option. */
+  private readonly backend: BullMqBackend;
   private readonly cancels: CancelChannel;
   /** The queues, once a module attaches the transport. */
   private lanes: Lanes | undefined;
@@ -83,33 +96,47 @@ export class BullMqTransport implements AsyncJobTransport {
 
   constructor(options: BullMqTransportOptions) {
     const settings = resolveBullMqOptions(options);
+    const { backend } = settings;
     this.settings = settings;
     this.queueName = settings.queueName;
-    this.prefix = settings.prefix;
+    this.prefix = backend.store === 'redis' ? backend.prefix : undefined;
+    this.schema = backend.store === 'postgres' ? backend.schema : undefined;
     this.runsJobs = settings.runsJobs;
     this.cancelTimeout = settings.cancelTimeout;
-    this.cancels = new CancelChannel(settings, this.log.report);
-    this.feed = new QueueEventFeed(settings, this.log.report);
+    this.backend =
+      backend.store === 'postgres' ? new PostgresBackend(backend, this.log.report) : new RedisBackend(backend, this.log.report);
+    this.cancels = this.backend.cancels;
+    this.feed = new QueueEventFeed(settings.queueNames, this.backend, this.log.report);
   }
 
-  /** The module's tracker when none is given: on BullMQ's Redis, so every process shares the statuses. @internal */
-  createTracker(): RedisProgressTracker {
-    return trackerBesideQueues(this.settings.connection, this.settings.ownKeyPrefix);
+  /**
+   * The module's tracker when none is given: on BullMQ's own store (a
+   * RedisProgressTracker beside its keys, or a PostgresProgressTracker
+   * beside its schema), so every process shares the statuses. @internal
+   */
+  createTracker(): ProgressTracker & JobStatusStore {
+    return this.backend.createTracker();
   }
 
   /** Binds the transport to its module's service and opens the queues. @internal */
   attach(host: TransportHost, moduleConcurrency: number): void {
     if (this.lanes) throw new InvalidOptionError('transport', this, ONE_PER_MODULE);
     const bull = loadBullMq();
-    this.lanes = new Lanes(bull, this.settings, moduleConcurrency, this.log.report);
+    this.lanes = new Lanes(this.backend, this.settings, moduleConcurrency, this.log.report);
     this.host = host;
     this.delivery = new Delivery(host, bull, this.log.report);
   }
 
-  /** Starts this process's BullMQ workers (worker role), once every `@AsyncJob` is registered. @internal */
+  /**
+   * Checks the store (on PostgreSQL: connects, and migrates BullMQ's schema),
+   * then starts this process's BullMQ workers (worker role), once every
+   * `@AsyncJob` is registered. @internal
+   */
   async startWorkers(): Promise<void> {
     const { lanes, delivery } = this;
-    if (!this.runsJobs || !lanes || !delivery) return;
+    if (!lanes || !delivery) return;
+    await this.backend.prepare(lanes.queues);
+    if (!this.runsJobs) return;
     await Promise.all([lanes.startWorkers(delivery), this.cancels.subscribe((id) => delivery.cancel(id))]);
   }
 
@@ -153,16 +180,16 @@ export class BullMqTransport implements AsyncJobTransport {
     await this.lanes?.pause();
   }
 
-  /** Closes what the transport opened, once the jobs running here are done; queued jobs stay in Redis. @internal */
+  /** Closes what the transport opened, once the jobs running here are done; queued jobs stay in the store. @internal */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
     return this.closing;
   }
 
-  /** Redis being away must not hang shutdown: past the limit the rest is dropped, and said so. */
+  /** The store being away must not hang shutdown: past the limit the rest is dropped, and said so. */
   private async shutDown(): Promise<void> {
     if (await settlesWithin(this.closeAll(), CLOSE_TIMEOUT)) return;
-    this.log.warn(`BullMQ connections did not close within ${CLOSE_TIMEOUT} ms (is Redis reachable?); disconnecting them`);
+    this.log.warn(`BullMQ connections did not close within ${CLOSE_TIMEOUT} ms (is ${this.backend.store} reachable?); disconnecting them`);
     this.cancels.disconnect();
     this.lanes?.forceCloseWorkers();
   }

@@ -6,11 +6,10 @@
  */
 import type { Job, Processor, Queue, Worker } from 'bullmq';
 import { AddBatcher } from './add-batcher.js';
-import { bullConnection } from './bullmq-connection.js';
+import type { BullMqBackend } from './bullmq-backend.interface.js';
 import type { BullMqSettings } from './bullmq-options.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
 import type { QueueJob } from './job-data.js';
-import type { BullMqModule } from './load-bullmq.js';
 import type { QueueJobRunner } from './queue-job-runner.interface.js';
 
 /** A BullMQ queue, the starts batched into it, and this process's worker on it. */
@@ -24,9 +23,6 @@ export interface Lane {
   worker?: Worker;
 }
 
-/** The constructors the lanes build from; bullmq is loaded by the owner, once. */
-export type LaneClasses = Pick<BullMqModule, 'Queue' | 'Worker'>;
-
 export class Lanes {
   /** The main lane first. */
   readonly all: readonly Lane[];
@@ -37,7 +33,7 @@ export class Lanes {
 
   /** Opens every queue (no worker yet); `moduleConcurrency` is the main queue's when the options name none. */
   constructor(
-    private readonly bull: LaneClasses,
+    private readonly backend: Pick<BullMqBackend, 'openQueue' | 'openWorker'>,
     private readonly settings: BullMqSettings,
     moduleConcurrency: number,
     private readonly report: ReportError,
@@ -79,13 +75,13 @@ export class Lanes {
     await Promise.all(this.all.map((lane) => lane.queue.close().catch((error: unknown) => this.report(`queue ${lane.queueName}`, error))));
   }
 
-  /** Shutdown gave up waiting (Redis away): the workers are closed without waiting for anything. */
+  /** Shutdown gave up waiting (the store away): the workers are closed without waiting for anything. */
   forceCloseWorkers(): void {
     for (const lane of this.all) void lane.worker?.close(true).catch(() => undefined);
   }
 
   private open(queueName: string, concurrency: number): Lane {
-    const queue = new this.bull.Queue(queueName, { connection: bullConnection(this.settings.connection), prefix: this.settings.prefix });
+    const queue = this.backend.openQueue(queueName);
     queue.on('error', (error: Error) => this.report(`queue ${queueName}`, error));
     return { queueName, concurrency, queue, adds: new AddBatcher(queue) };
   }
@@ -95,9 +91,7 @@ export class Lanes {
     // Two parameters, not three: BullMQ then makes no AbortController per job (cancel comes through our own channel).
     // BullMQ awaits what its processor returns, so a job answered at once is typed as the promise it stands for.
     const processor = ((job: Job, token?: string) => runner.process(job as QueueJob, token)) as Processor;
-    const worker = new this.bull.Worker(lane.queueName, processor, {
-      connection: bullConnection(settings.connection),
-      prefix: settings.prefix,
+    const worker = this.backend.openWorker(lane.queueName, processor, {
       concurrency: lane.concurrency,
       lockDuration: settings.lockDuration,
       stalledInterval: settings.stalledInterval,

@@ -1,19 +1,14 @@
 import type { QueueEvents } from 'bullmq';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
-import { bullConnection } from './bullmq-connection.js';
-import type { BullMqSettings } from './bullmq-options.js';
+import type { BullMqBackend } from './bullmq-backend.interface.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
-import { loadBullMq } from './load-bullmq.js';
 import { parseNumberedId } from './queue-job-id.js';
 
-/** The BullMQ events after which a job's status or progress may read differently. */
+/** The BullMQ events after which a job's status or progress may read differently (BullMQ's PostgreSQL backend sends no `removed` for a removed job: the safety net covers it). */
 const CHANGES = ['active', 'progress', 'completed', 'failed', 'waiting', 'delayed', 'removed', 'stalled'] as const;
 
 /** While anyone follows a job, every follower re-reads this often (ms): a safety net for an event the stream's reader missed (read from the stream's end; reconnects). */
 const SAFETY_INTERVAL = 1000;
-
-/** Where the feed reads from: the queues' names, and how to reach them. */
-export type QueueEventSource = Pick<BullMqSettings, 'queueNames' | 'prefix' | 'connection'>;
 
 /**
  * Tells when a named job may have changed, from BullMQ's own event stream
@@ -28,7 +23,9 @@ export class QueueEventFeed implements JobChangeFeed {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly source: QueueEventSource,
+    /** Every queue of the transport: a job is in one of them. */
+    private readonly queueNames: readonly string[],
+    private readonly backend: Pick<BullMqBackend, 'openQueueEvents'>,
     private readonly report: ReportError,
   ) {}
 
@@ -64,10 +61,10 @@ export class QueueEventFeed implements JobChangeFeed {
   }
 
   private open(): QueueEvents[] {
-    const { QueueEvents: Reader } = loadBullMq();
-    return this.source.queueNames.map((name) => {
-      const reader = new Reader(name, { connection: bullConnection(this.source.connection), prefix: this.source.prefix });
-      reader.on('error', (error: Error) => this.report(`events of ${name}`, error));
+    return this.queueNames.map((name) => {
+      const reader = this.backend.openQueueEvents(name);
+      // Once closing, a read in flight meets its connection going away (BullMQ's PostgreSQL backend says so): not worth a line.
+      reader.on('error', (error: Error) => this.closing || this.report(`events of ${name}`, error));
       for (const event of CHANGES) reader.on(event, (args: { jobId: string }) => this.notify(args.jobId));
       // The stream is read from its end: anything since a follower's first read is announced by a re-read.
       void reader.waitUntilReady().then(

@@ -53,10 +53,11 @@ export interface AsyncJobModuleOptions {
   /**
    * Where named jobs (`@AsyncJob` methods started with `start()`) run: by
    * default in this process, on the module's RxJS worker; with a
-   * `BullMqTransport` (from `nestjs-asyncjob/bullmq`), through a BullMQ queue on Redis, run by every process
+   * `BullMqTransport` (from `nestjs-asyncjob/bullmq`), through a BullMQ queue on Redis or PostgreSQL, run by every process
    * with the worker role (see docs/scaling-out.md). `perform(closure)` always
    * runs in this process. With a transport the tracker must be shared: leave
-   * `tracker` unset for a `RedisProgressTracker` on the transport's Redis.
+   * `tracker` unset for one on the transport's own store (a `RedisProgressTracker`
+   * on BullMQ's Redis, a `PostgresProgressTracker` on PostgreSQL).
    * @default none (local)
    */
   readonly transport?: AsyncJobTransport;

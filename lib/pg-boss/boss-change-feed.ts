@@ -6,7 +6,7 @@
  * watcher is also nudged now and then.
  */
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
-import type { NotifyListener } from './notify-listener.js';
+import type { NotifyListener } from '../shared/postgres/notify-listener.js';
 import { JobWatchers } from '../shared/job-watchers.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
 

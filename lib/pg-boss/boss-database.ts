@@ -7,10 +7,10 @@
 import type { Db } from 'pg-boss';
 import type { PgBossSettings } from './pg-boss-options.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
-import type { PgBossDataSource, PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
+import type { PgBossConnectionConfig, PgBossDataSource, PgBossPool, PgBossPoolClient } from './pg-boss-transport-options.interface.js';
 import type { ReportError } from '../shared/throttled-error-log.js';
-import { loadPg } from './load-pg-boss.js';
 import type { TransactionSql } from '../transport/transaction-sql.js';
+import { loadPgPool } from '../shared/postgres/load-pg-pool.js';
 
 export class BossDatabase {
   private shared: PgBossPool | undefined;
@@ -26,7 +26,7 @@ export class BossDatabase {
     } else if ('dataSource' in connection) {
       this.dataSource = connection.dataSource;
     } else {
-      const pool = new (loadPg().Pool)({ application_name: 'asyncjob', ...connection.config });
+      const pool = new (loadPgPool('PgBossTransport').Pool)({ application_name: 'asyncjob', ...connection.config });
       // An idle connection that breaks must not crash the process: pg emits it on the pool.
       pool.on('error', (error) => report('pool', error));
       this.shared = pool;
@@ -74,4 +74,21 @@ function poolOf(dataSource: PgBossDataSource): PgBossPool {
     );
   }
   return pool as PgBossPool;
+}
+
+/** TypeORM's PostgreSQL connection options as node-postgres names them, for a pool beside the DataSource's. */
+export function poolConfigOf(dataSource: PgBossDataSource): PgBossConnectionConfig {
+  const options = dataSource.options as Readonly<Record<string, unknown>>;
+  const config: Record<string, unknown> = { max: 4 };
+  const names = {
+    url: 'connectionString',
+    host: 'host',
+    port: 'port',
+    username: 'user',
+    password: 'password',
+    database: 'database',
+    ssl: 'ssl',
+  };
+  for (const [typeorm, pg] of Object.entries(names)) if (options[typeorm] !== undefined) config[pg] = options[typeorm];
+  return config as PgBossConnectionConfig;
 }

@@ -4,6 +4,7 @@
  * transport reads the same settings afterwards without checking them again.
  */
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { engineSchema, postgresSource, type PostgresSource } from '../shared/postgres/postgres-source.js';
 import type {
   PgBossConnectionConfig,
   PgBossDataSource,
@@ -20,8 +21,7 @@ export interface BossQueue {
 /** {@link PgBossTransportOptions} with every default applied. */
 export interface PgBossSettings {
   /** The app's pool (shared, or a DataSource's), or the settings of one the transport opens (and ends). */
-  readonly connection:
-    { readonly pool: PgBossPool } | { readonly dataSource: PgBossDataSource } | { readonly config: PgBossConnectionConfig };
+  readonly connection: PostgresSource<PgBossPool, PgBossConnectionConfig> | { readonly dataSource: PgBossDataSource };
   readonly schema: string;
   readonly runsJobs: boolean;
   readonly main: BossQueue;
@@ -37,16 +37,11 @@ export interface PgBossSettings {
 
 /** pg-boss takes queue names of these characters only. */
 const QUEUE_NAME = /^[\w.\-/]+$/;
-/** The schema is written into SQL as an identifier: lower-case, unquoted form only. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,38}$/; // 39 at most: the default tracker's schema adds "_progress" within its own limit of 48
 
 /** Every option checked (an {@link InvalidOptionError} names the first bad one) and every default applied. */
 export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSettings {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('PgBossTransport', options, 'an options object');
-  const schema = options.schema ?? 'asyncjob_boss';
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new InvalidOptionError('PgBossTransport.schema', schema, 'a lower-case PostgreSQL identifier (letters, digits, "_")');
-  }
+  const schema = engineSchema('PgBossTransport.schema', options.schema, 'asyncjob_boss');
   if (options.worker !== undefined && typeof options.worker !== 'boolean')
     throw new InvalidOptionError('PgBossTransport.worker', options.worker, 'a boolean');
   const queueName = queueNameOption('queueName', options.queueName ?? 'asyncjob');
@@ -55,7 +50,10 @@ export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSet
     throw new InvalidOptionError('PgBossTransport.pollingInterval', pollingInterval, 'a number of seconds >= 0.5');
   }
   return Object.freeze({
-    connection: options.dataSource === undefined ? connectionOption(options.connection) : dataSourceOption(options),
+    connection:
+      options.dataSource === undefined
+        ? postgresSource<PgBossPool, PgBossConnectionConfig>('PgBossTransport.connection', options.connection)
+        : dataSourceOption(options),
     schema,
     runsJobs: options.worker ?? true,
     main: Object.freeze({
@@ -70,21 +68,6 @@ export function resolvePgBossOptions(options: PgBossTransportOptions): PgBossSet
     maxStalledCount: integer('maxStalledCount', options.maxStalledCount ?? 1, 0),
     cancelTimeout: integer('cancelTimeout', options.cancelTimeout ?? 5000, 0),
   });
-}
-
-function connectionOption(connection: unknown): PgBossSettings['connection'] {
-  if (typeof connection === 'string') {
-    if (!/^postgres(?:ql)?:\/\//.test(connection)) {
-      throw new InvalidOptionError('PgBossTransport.connection', connection, 'a postgres:// or postgresql:// URL');
-    }
-    return { config: { connectionString: connection } };
-  }
-  if (typeof connection !== 'object' || connection === null) {
-    throw new InvalidOptionError('PgBossTransport.connection', connection, 'a postgres:// URL, pg pool options or a pg.Pool');
-  }
-  const pool = connection as Partial<PgBossPool>;
-  if (typeof pool.query === 'function' && typeof pool.connect === 'function') return { pool: connection as PgBossPool };
-  return { config: { ...(connection as PgBossConnectionConfig) } };
 }
 
 function dataSourceOption(options: PgBossTransportOptions): PgBossSettings['connection'] {

@@ -108,7 +108,12 @@ export interface PgBossTransportOptions {
    * all. pg-boss deletes them in its maintenance pass. @default 604_800 (7 days)
    */
   readonly retention?: number;
-  /** How often, in seconds, an idle worker asks pg-boss for new jobs (at least 0.5). @default 2 */
+  /**
+   * How often, in seconds, a worker that no NOTIFY has woken asks pg-boss
+   * for jobs (at least 0.5): how soon a retry or a delayed job that has come
+   * due is taken. New jobs wake workers at once, and a worker that has just
+   * run a job fetches the next at once. @default 2
+   */
   readonly pollingInterval?: number;
   /**
    * Seconds a running job may go without finishing before pg-boss counts its

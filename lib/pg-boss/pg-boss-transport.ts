@@ -15,17 +15,17 @@ import { assertJsonArgs } from '../utils/json.js';
 import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../utils/settles-within.js';
 import { BossChangeFeed } from './boss-change-feed.js';
-import { BossDatabase, bossDbIn } from './boss-database.js';
+import { BossDatabase, bossDbIn, poolConfigOf } from './boss-database.js';
 import type { BossJobData } from './boss-job-data.js';
 import { bossJobId, publicJobId } from './boss-job-id.js';
 import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
 import { Delivery } from './delivery.js';
 import { ThrottledErrorLog } from '../shared/throttled-error-log.js';
 import { loadPgBoss } from './load-pg-boss.js';
-import { NotifyListener } from './notify-listener.js';
+import { NotifyListener } from '../shared/postgres/notify-listener.js';
 import { resolvePgBossOptions, type BossQueue, type PgBossSettings } from './pg-boss-options.js';
 import type { PgBossTransportOptions } from './pg-boss-transport-options.interface.js';
-import { trackerBesideJobs } from './tracker-beside-jobs.js';
+import { trackerBesideEngine } from '../shared/postgres/tracker-beside-engine.js';
 import type { PostgresProgressTracker } from '../progress/postgres/postgres-progress-tracker.js';
 
 /** Longest wait for pg-boss to stop at shutdown, in ms, once the jobs running here are done. */
@@ -126,7 +126,9 @@ export class PgBossTransport implements AsyncJobTransport {
 
   /** The module's tracker when none is given: a PostgresProgressTracker in the transport's schema, shared by every process. @internal */
   createTracker(): PostgresProgressTracker {
-    return trackerBesideJobs(this.settings);
+    const { connection, schema } = this.settings;
+    // A pool of its own from a DataSource's settings: the DataSource may not be initialized yet.
+    return trackerBesideEngine('dataSource' in connection ? { config: poolConfigOf(connection.dataSource) } : connection, schema);
   }
 
   /** Binds the transport to its module's service; nothing is opened until `startWorkers`. @internal */

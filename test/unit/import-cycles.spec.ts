@@ -79,7 +79,7 @@ describe('lib/ imports', () => {
       importers(redisTracker)
         .filter((file) => !redisTracker(file))
         .sort(),
-    ).toEqual(['bullmq/bullmq-connection.ts', 'bullmq/bullmq-transport.ts', 'redis/index.ts']);
+    ).toEqual(['bullmq/bullmq-connection.ts', 'bullmq/redis-backend.ts', 'redis/index.ts']);
   });
 
   it('BullMQ reaches the Redis tracker only through its class: what both use is in shared/redis, which imports neither', () => {
@@ -95,13 +95,31 @@ describe('lib/ imports', () => {
     expect(edges(tracker, shared)).not.toEqual([]);
   });
 
-  it('the PostgreSQL tracker is a leaf: only its entry point and pg-boss (for its default tracker) import it, and it imports no other engine', () => {
+  it('the PostgreSQL tracker is a leaf: its entry point, and the default tracker of the engines on PostgreSQL, reach its class; others only its public pool types; it imports no other engine', () => {
     const graph = importGraph();
     const postgres = (file: string) => file.startsWith('progress/postgres/');
-    const importers = [...graph].filter(([file, targets]) => !postgres(file) && targets.some(postgres)).map(([file]) => file);
-    expect(importers).toEqual(['pg-boss/pg-boss-transport.ts', 'pg-boss/tracker-beside-jobs.ts', 'postgres/index.ts']);
+    const importersOf = (target: (file: string) => boolean) =>
+      [...graph].filter(([file, targets]) => !postgres(file) && targets.some(target)).map(([file]) => file);
+    const poolTypes = 'progress/postgres/postgres-pool.interface.ts';
+    const trackerClass = 'progress/postgres/postgres-progress-tracker.ts';
+    // pg-boss and BullMQ name the class only as the type of their default tracker, which shared/postgres builds.
+    expect(importersOf((file) => file === trackerClass).sort()).toEqual([
+      'bullmq/postgres-backend.ts',
+      'pg-boss/pg-boss-transport.ts',
+      'postgres/index.ts',
+      'shared/postgres/tracker-beside-engine.ts',
+    ]);
+    expect(importersOf((file) => postgres(file) && file !== poolTypes && file !== trackerClass)).toEqual(['postgres/index.ts']);
     const engines = (file: string) => file.startsWith('bullmq/') || file.startsWith('progress/redis') || file.startsWith('shared/redis/');
     expect([...graph].filter(([file]) => postgres(file)).flatMap(([, targets]) => targets.filter(engines))).toEqual([]);
+  });
+
+  it('what the engines on PostgreSQL share (shared/postgres) imports neither engine', () => {
+    const graph = importGraph();
+    const engine = (file: string) => file.startsWith('bullmq/') || file.startsWith('pg-boss/');
+    const shared = [...graph].filter(([file]) => file.startsWith('shared/postgres/'));
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.flatMap(([file, targets]) => targets.filter(engine).map((target) => `${file} -> ${target}`))).toEqual([]);
   });
 
   it('the progress coalescer, shared by every store, imports nothing', () => {

@@ -44,7 +44,13 @@ import type {
 import 'nestjs-asyncjob/typeorm';
 import type { RedisProgressTracker, RedisProgressTrackerOptions } from 'nestjs-asyncjob/redis';
 import type { PostgresPool, PostgresProgressTracker, PostgresProgressTrackerOptions } from 'nestjs-asyncjob/postgres';
-import type { BullMqJobSettings, BullMqRetention, BullMqTransport } from 'nestjs-asyncjob/bullmq';
+import type {
+  BullMqJobSettings,
+  BullMqPostgresConnection,
+  BullMqRetention,
+  BullMqTransport,
+  PostgresPool as BullMqPostgresPool,
+} from 'nestjs-asyncjob/bullmq';
 
 /**
  * The exported types are the ones the API takes and gives: a user who
@@ -77,6 +83,10 @@ describe('public types describe the API', () => {
     type TransportOptions = ConstructorParameters<typeof BullMqTransport>[0];
     expectTypeOf<NonNullable<TransportOptions['jobs']>[string]>().toEqualTypeOf<BullMqJobSettings>();
     expectTypeOf<BullMqRetention>().toExtend<NonNullable<TransportOptions['removeOnComplete']>>();
+    expectTypeOf<BullMqPostgresConnection>().toExtend<TransportOptions['connection']>();
+    // The PostgreSQL connection takes the same pool type as the PostgreSQL tracker.
+    expectTypeOf<BullMqPostgresPool>().toEqualTypeOf<PostgresPool>();
+    expectTypeOf<PostgresPool>().toExtend<BullMqPostgresConnection['postgres']>();
   });
 
   it("with nestjs-asyncjob/typeorm imported, the TypeORM types are typeorm's own classes", () => {

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../errors/invalid-option.error.js';
-import type { PgModule, PgPool } from './pg-driver.types.js';
+import { poolSettings } from '../../shared/postgres/pool-settings.js';
+import type { PgModule } from './pg-driver.types.js';
 import type { PostgresPool, PostgresPoolConfig } from './postgres-pool.interface.js';
 import type { PostgresProgressTrackerOptions } from './postgres-progress-tracker-options.interface.js';
 import type { TrackerSettings } from './tracker-settings.js';
@@ -32,10 +33,7 @@ export function createTrackerPool(options: PostgresProgressTrackerOptions, setti
     if (options.closePool !== undefined && typeof options.closePool !== 'boolean') {
       throw new InvalidOptionError(`${OWNER}.closePool`, options.closePool, 'a boolean');
     }
-    const given = (options.pool as Partial<PgPool>).options;
-    // pg-pool keeps the password as a non-enumerable property, which a spread would drop.
-    const config: PostgresPoolConfig = given?.password === undefined ? { ...given } : { ...given, password: given.password };
-    return { pool: options.pool, owned: options.closePool === true, config, timesOut: false };
+    return { pool: options.pool, owned: options.closePool === true, config: poolSettings(options.pool) ?? {}, timesOut: false };
   }
   if (options.closePool !== undefined)
     throw new InvalidOptionError(`${OWNER}.closePool`, options.closePool, 'no value unless "pool" is given');

@@ -142,6 +142,8 @@ export const EXAMPLE_USES: Readonly<Record<string, ExampleUse>> = {
       '@Controller()\nexport class GroupsInTransactionController {\n  constructor(\n    private readonly dataSource: DataSource,\n    private readonly jobs: AsyncJobService,\n  ) {}\n\n',
     after: '\n}\n',
   },
+  // The app with bullmq (and ioredis, whose types the transport's options name).
+  'postgres/bullmq': { apps: ['redis'], file: 'bullmq-postgres.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/app.module': { apps: ['redis'], file: 'redis.module.ts', before: "import { Module } from '@nestjs/common';\n" },
   'redis/config': {
     apps: ['redis'],

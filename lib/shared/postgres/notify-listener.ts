@@ -1,25 +1,39 @@
 /**
- * One LISTEN connection per process, for every channel the transport
- * follows: ours (cancel requests, job changes: pg-boss's own NOTIFY carries
- * no job id or state) and pg-boss's (new jobs, through the `listen` of its
- * `db` option). Opened on the first `listen`, opened again after it breaks.
+ * One LISTEN connection per process, for every channel a queue transport
+ * follows: its own (cancel requests, job changes: the engines' own NOTIFYs
+ * carry nothing a transport can act on) and, for pg-boss, pg-boss's (new
+ * jobs, through the `listen` of its `db` option). Opened on the first
+ * `listen`, opened again after it breaks.
  */
-import type { BossDatabase } from './boss-database.js';
-import type { ReportError } from '../shared/throttled-error-log.js';
-import type { PgBossPoolClient } from './pg-boss-transport-options.interface.js';
+import type { ReportError } from '../throttled-error-log.js';
 
 /** Wait before opening a broken connection again, in ms. */
 const RECONNECT_DELAY = 1000;
 
+/** A connection checked out of a pool, as LISTEN uses it. */
+export interface ListenClient {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeAllListeners(event?: string): unknown;
+  release(error?: Error | boolean): void;
+}
+
+/** Where the listener's connection comes from: a pool (the app's or the transport's own). */
+export interface ListenSource {
+  connect(): Promise<ListenClient>;
+}
+
+/** The LISTEN side of a transport's channels: one connection from `source`, every channel's handler on it. */
 export class NotifyListener {
   private readonly handlers = new Map<string, (payload: string) => void>();
   /** Called after the connection was opened again: notifications sent meanwhile were lost. */
   private readonly reconnected = new Set<() => void>();
-  private client: Promise<PgBossPoolClient> | undefined;
+  private client: Promise<ListenClient> | undefined;
   private closed = false;
 
   constructor(
-    private readonly db: BossDatabase,
+    private readonly source: ListenSource,
     private readonly report: ReportError,
   ) {}
 
@@ -56,8 +70,8 @@ export class NotifyListener {
     }
   }
 
-  private async open(): Promise<PgBossPoolClient> {
-    const client = await this.db.connect();
+  private async open(): Promise<ListenClient> {
+    const client = await this.source.connect();
     client.on('notification', (message) => {
       if (message.payload !== undefined) this.handlers.get(message.channel)?.(message.payload);
     });
@@ -65,7 +79,7 @@ export class NotifyListener {
     return client;
   }
 
-  private broken(client: PgBossPoolClient, error: Error): void {
+  private broken(client: ListenClient, error: Error): void {
     this.report('LISTEN connection', error);
     client.removeAllListeners('notification');
     client.release(error);
