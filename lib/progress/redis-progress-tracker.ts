@@ -47,7 +47,9 @@ const RENEW_BATCH = 500;
  * @publicApi
  */
 export class RedisProgressTracker extends StoreProgressTracker {
+  /** @internal */
   protected readonly connection: RedisConnection;
+  /** @internal */
   protected readonly feed: RedisChangeFeed;
   private readonly keys: RedisKeys;
   private readonly writes: WriteQueue;
@@ -79,23 +81,27 @@ export class RedisProgressTracker extends StoreProgressTracker {
     return this.connection.client;
   }
 
+  /** @internal */
   protected write(operation: string, build: (batch: TrackerBatch) => void): Promise<void> {
     return this.writes.write(operation, (batch) => build(redisTrackerBatch(batch, this.keys)));
   }
 
+  /** @internal */
   protected readProgress(id: string): Promise<string | null> {
     return this.connection.run('getProgress', (client) => client.get(this.keys.progress(id)));
   }
 
+  /** @internal */
   protected readStatus(id: string): Promise<string | null> {
     return this.connection.run('getStatus', (client) => client.get(this.keys.status(id)));
   }
 
+  /** @internal */
   protected progressLocation(id: string): string {
     return `key ${this.keys.progress(id)}`;
   }
 
-  /** PEXPIRE of both keys of each job, pipelined, RENEW_BATCH jobs a round trip. */
+  /** PEXPIRE of both keys of each job, pipelined, RENEW_BATCH jobs a round trip. @internal */
   protected async renewEntries(active: ReadonlySet<string>): Promise<void> {
     const ids = [...active];
     for (let start = 0; start < ids.length; start += RENEW_BATCH) {
@@ -112,6 +118,7 @@ export class RedisProgressTracker extends StoreProgressTracker {
     }
   }
 
+  /** @internal */
   protected async closeStore(): Promise<void> {
     await this.feed.close();
     await this.connection.close();

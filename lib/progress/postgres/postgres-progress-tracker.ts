@@ -53,7 +53,9 @@ const FEATURE = 'PostgresProgressTracker';
  * @publicApi
  */
 export class PostgresProgressTracker extends StoreProgressTracker {
+  /** @internal */
   protected readonly connection: PostgresConnection;
+  /** @internal */
   protected readonly feed: PostgresChangeFeed;
   private readonly table: PostgresTable;
   private readonly writes: WriteQueue;
@@ -103,22 +105,27 @@ export class PostgresProgressTracker extends StoreProgressTracker {
     return this.cleanup.runOnce();
   }
 
+  /** @internal */
   protected write(operation: string, build: (batch: TrackerBatch) => void): Promise<void> {
     return this.writes.write(operation, build);
   }
 
+  /** @internal */
   protected readProgress(id: string): Promise<string | null> {
     return this.readColumn('getProgress', this.table.readProgress, id, 'progress');
   }
 
+  /** @internal */
   protected readStatus(id: string): Promise<string | null> {
     return this.readColumn('getStatus', this.table.readStatus, id, 'status');
   }
 
+  /** @internal */
   protected progressLocation(id: string): string {
     return `the row of ${id} in ${this.table.name}`;
   }
 
+  /** @internal */
   protected renewEntries(ids: ReadonlySet<string>): Promise<void> {
     return this.writes.write('renew', (batch) => {
       // A status made final since the timer fired keeps its retention.
@@ -126,6 +133,7 @@ export class PostgresProgressTracker extends StoreProgressTracker {
     });
   }
 
+  /** @internal */
   protected async closeStore(): Promise<void> {
     await Promise.all([this.feed.close(), this.cleanup.stop()]);
     await this.connection.close();

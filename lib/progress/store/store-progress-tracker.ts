@@ -36,8 +36,10 @@ export interface TrackerConnection {
  * its change feed.
  */
 export abstract class StoreProgressTracker implements ProgressTracker, JobStatusStore, JobChangeFeed, OnApplicationShutdown {
-  /** Jobs of this process that are queued or running: their entries are renewed, and only they report progress. */
+  /** Jobs of this process that are queued or running: their entries are renewed, and only they report progress. @internal */
   protected readonly active = new Set<string>();
+  /** Lifetime of an active job's entries, in ms. @internal */
+  protected readonly ttl: number;
   private readonly logger: Logger;
   private readonly coalescer: ProgressCoalescer;
   private readonly unsaved = new UnsavedWrites();
@@ -48,17 +50,14 @@ export abstract class StoreProgressTracker implements ProgressTracker, JobStatus
   private flushFailing = false;
   private closing: Promise<void> | undefined;
 
-  /** The store's connection (set by the subclass's constructor; read only once it has run). */
+  /** The store's connection (set by the subclass's constructor; read only once it has run). @internal */
   protected abstract readonly connection: TrackerConnection;
-  /** Tells when a job may have changed, in any process. */
+  /** Tells when a job may have changed, in any process. @internal */
   protected abstract readonly feed: Pick<JobChangeFeed, 'watch'>;
 
-  protected constructor(
-    name: string,
-    /** Lifetime of an active job's entries, in ms. */
-    protected readonly ttl: number,
-    flushInterval: number,
-  ) {
+  /** @internal */
+  protected constructor(name: string, ttl: number, flushInterval: number) {
+    this.ttl = ttl;
     this.logger = new Logger(name);
     this.coalescer = new ProgressCoalescer(
       flushInterval,
@@ -71,17 +70,17 @@ export abstract class StoreProgressTracker implements ProgressTracker, JobStatus
     this.renewTimer.unref();
   }
 
-  /** Queues `build`'s writes for this tick's round trip; fails at once while the store is away. */
+  /** Queues `build`'s writes for this tick's round trip; fails at once while the store is away. @internal */
   protected abstract write(operation: string, build: (batch: TrackerBatch) => void): Promise<void>;
-  /** The job's progress as the store holds it (JSON), `null` when none. */
+  /** The job's progress as the store holds it (JSON), `null` when none. @internal */
   protected abstract readProgress(id: string): Promise<string | null>;
-  /** The job's status as the store holds it (JSON), `null` when none. */
+  /** The job's status as the store holds it (JSON), `null` when none. @internal */
   protected abstract readStatus(id: string): Promise<string | null>;
-  /** Where the progress of `id` is kept, for an error about what is found there. */
+  /** Where the progress of `id` is kept, for an error about what is found there. @internal */
   protected abstract progressLocation(id: string): string;
-  /** Keeps the entries of these active jobs alive `ttl` ms more. */
+  /** Keeps the entries of these active jobs alive `ttl` ms more. @internal */
   protected abstract renewEntries(ids: ReadonlySet<string>): Promise<void>;
-  /** Closes the feed and the connections, once everything that could be written is. */
+  /** Closes the feed and the connections, once everything that could be written is. @internal */
   protected abstract closeStore(): Promise<void>;
 
   /** Writes the job's progress as `[-1, null]`: from now on every process reads it as tracked. */
@@ -192,7 +191,7 @@ export abstract class StoreProgressTracker implements ProgressTracker, JobStatus
     await this.close();
   }
 
-  /** The store is (back) up: write what could not be written while it was away. */
+  /** The store is (back) up: write what could not be written while it was away. @internal */
   protected replay(): void {
     this.coalescer.schedule();
     void this.replayNow().catch(() => undefined);
