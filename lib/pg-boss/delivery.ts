@@ -47,6 +47,8 @@ export class Delivery {
    * module's DataSource is pg-boss's database): decided once, at start-up.
    */
   private completesInJobTransaction = false;
+  /** Jobs whose change is yet to be announced, sent together (see {@link changed}). */
+  private notices: string[] = [];
 
   constructor(
     private readonly host: TransportHost,
@@ -90,6 +92,7 @@ export class Delivery {
 
   stop(): void {
     this.progress.stop();
+    if (this.notices.length > 0) this.sendNotices();
   }
 
   /** From now on, a job that opens its transaction has its completion committed in it (see {@link completeIn}). */
@@ -183,7 +186,7 @@ export class Delivery {
     const plain = toJobError(error);
     await this.boss.fail(queue, attempt(job), { name: plain.name, message: plain.message });
     this.host.acknowledged(id);
-    await this.changed(id);
+    this.changed(id);
   }
 
   /**
@@ -216,9 +219,22 @@ export class Delivery {
     running.completedInTransaction = true;
   }
 
-  /** Followers in every process re-read the job (see BossChangeFeed). */
-  private async changed(id: string): Promise<void> {
-    await this.db.query('SELECT pg_notify($1, $2)', [this.changes, id]).catch((error: unknown) => this.report('notify', error));
+  /**
+   * Followers in every process re-read the job (see BossChangeFeed): the
+   * notices of one tick go out together, in one statement, and nothing waits
+   * for them (the worker takes its next job meanwhile).
+   */
+  private changed(id: string): void {
+    this.notices.push(id);
+    if (this.notices.length === 1) setImmediate(() => this.sendNotices());
+  }
+
+  private sendNotices(): void {
+    const ids = this.notices;
+    this.notices = [];
+    this.db
+      .query('SELECT pg_notify($1, id) FROM unnest($2::text[]) AS id', [this.changes, ids])
+      .catch((error: unknown) => this.report('notify', error));
   }
 
   /** One statement per job: the row of the attempt still running, and a NOTIFY when it was written. */

@@ -145,6 +145,7 @@ export class PgBossTransport implements AsyncJobTransport {
       schema: settings.schema,
       // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
       superviseIntervalSeconds: Math.min(60, settings.heartbeat),
+      monitorIntervalSeconds: Math.min(60, settings.heartbeat),
     });
     boss.on('error', (error: Error) => this.log.report('', error));
     this.feed.attach(listener);
