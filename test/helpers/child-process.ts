@@ -42,10 +42,13 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     });
   }
 
-  /** Forks `fixture` (a .ts file) with these environment settings added to the test's. */
+  /**
+   * Forks `fixture` with these environment settings added to the test's: a
+   * .ts file through swc-loader, a compiled .js file (chaos/) as it is.
+   */
   protected static fork(fixture: URL, env: Record<string, string>): ChildProcess {
     return fork(fileURLToPath(fixture), [], {
-      execArgv: ['--import', REGISTER],
+      execArgv: fixture.pathname.endsWith('.ts') ? ['--import', REGISTER] : [],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
