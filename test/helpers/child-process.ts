@@ -91,7 +91,12 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.child.send({ ...args, op, seq });
+      // A child killed a moment ago (its exit not yet seen) has closed the channel: the request fails, the caller's process does not.
+      this.child.send({ ...args, op, seq }, (error) => {
+        if (!error) return;
+        this.pending.delete(seq);
+        reject(Object.assign(new Error(`child ${this.name} cannot be sent ${op}: ${error.message}`), { name: 'ChannelClosedError' }));
+      });
     });
   }
 
