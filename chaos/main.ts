@@ -44,8 +44,14 @@ async function main(): Promise<void> {
   process.stderr.write(`The processes' output goes to ${logFile}\n`);
 
   const services = await ChaosServices.start(available.some(({ engine }) => engine.store === 'redis'));
+  // Interrupted or crashed, the run still stops its PostgreSQL cluster and redis-server (its workers exit with it).
   const stopOnSignal = (): void => void services.stop().finally(() => process.exit(130));
+  const stopOnCrash = (error: unknown): void => {
+    console.error(error);
+    void services.stop().finally(() => process.exit(1));
+  };
   process.once('SIGINT', stopOnSignal);
+  process.once('uncaughtException', stopOnCrash);
   const rows: EngineRow[] = [];
   let versions: string;
   try {
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
     }
   } finally {
     process.off('SIGINT', stopOnSignal);
+    process.off('uncaughtException', stopOnCrash);
     await services.stop();
   }
   process.stdout.write(`${renderReport({ machine, services: versions, options, rows })}\n`);

@@ -76,6 +76,10 @@ async function pending(ids: readonly string[]): Promise<string[]> {
   return ids.filter((_, index) => ['queued', 'running', 'unreadable'].includes(states[index] ?? ''));
 }
 
+// The driver gone (crashed, interrupted), nothing is left to serve: exit rather than outlive it. After `close`, serve disconnects itself.
+let closing = false;
+process.on('disconnect', () => closing || process.exit(1));
+
 serve(async (request: ChaosRequest): Promise<unknown> => {
   switch (request.op) {
     case 'start':
@@ -85,6 +89,7 @@ serve(async (request: ChaosRequest): Promise<unknown> => {
     case 'unfinished':
       return (await engine.unfinished?.({ settings, dataSource })) ?? 0;
     case 'close':
+      closing = true;
       await app.close();
       await dataSource.destroy();
       return undefined;
