@@ -11,12 +11,12 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alternate } from './harness/alternate.js';
 import { PROFILES, type Profile } from './harness/profile.js';
-import { renderReport, type MachineInfo } from './harness/report.js';
+import { machineInfo } from './harness/machine.js';
+import { renderReport } from './harness/report.js';
 import type { BenchCase, Scenario } from './harness/scenario.js';
 import { evaluateTargets } from './harness/target.js';
 import type { ChildReport } from './harness/child-report.js';
@@ -51,18 +51,6 @@ function parseOptions(argv: readonly string[]): Options {
 
 function selected(only: readonly string[], scenario: Scenario, benchCase: BenchCase): boolean {
   return only.length === 0 || only.some((filter) => filter === String(scenario.number) || filter === `${scenario.number}:${benchCase.id}`);
-}
-
-function machineInfo(): MachineInfo {
-  return {
-    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
-    cores: cpus().length,
-    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    os: `${type()} ${release()}`,
-    node: process.version,
-    loadAverage: loadavg(),
-    startedAt: new Date().toISOString(),
-  };
 }
 
 /** Runs `child.js` with `args` in a fresh process and returns its report. */

@@ -1,17 +1,8 @@
+import { describeMachine, type MachineInfo } from './machine.js';
 import type { Profile } from './profile.js';
 import { formatFigure } from './stats.js';
 import { verdict, type TargetResult } from './target.js';
 import type { CaseResult, Measurement, MetricResult } from './types.js';
-
-export interface MachineInfo {
-  readonly cpu: string;
-  readonly cores: number;
-  readonly memoryGiB: number;
-  readonly os: string;
-  readonly node: string;
-  readonly loadAverage: readonly number[];
-  readonly startedAt: string;
-}
 
 export interface ScenarioHeading {
   readonly number: number;
@@ -84,8 +75,7 @@ export function renderReport(report: Report): string {
   return [
     `## Benchmark results (${report.profile.name} profile)`,
     '',
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node}; ` +
-      `load average at start ${machine.loadAverage.map((load) => load.toFixed(2)).join(' / ')}; run ${machine.startedAt}.`,
+    describeMachine(machine),
     '',
     'Every figure is the median over the rounds, min – max beside it; variants alternate round by round, ' +
       (report.profile.isolation === 'variant'

@@ -42,10 +42,13 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     });
   }
 
-  /** Forks `fixture` (a .ts file) with these environment settings added to the test's. */
+  /**
+   * Forks `fixture` with these environment settings added to the test's: a
+   * .ts file through swc-loader, a compiled .js file (chaos/) as it is.
+   */
   protected static fork(fixture: URL, env: Record<string, string>): ChildProcess {
     return fork(fileURLToPath(fixture), [], {
-      execArgv: ['--import', REGISTER],
+      execArgv: fixture.pathname.endsWith('.ts') ? ['--import', REGISTER] : [],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -88,7 +91,12 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.child.send({ ...args, op, seq });
+      // A child killed a moment ago (its exit not yet seen) has closed the channel: the request fails, the caller's process does not.
+      this.child.send({ ...args, op, seq }, (error) => {
+        if (!error) return;
+        this.pending.delete(seq);
+        reject(Object.assign(new Error(`child ${this.name} cannot be sent ${op}: ${error.message}`), { name: 'ChannelClosedError' }));
+      });
     });
   }
 
