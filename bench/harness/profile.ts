@@ -68,7 +68,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     redis: { updates: 10_000 },
     typeorm: { jobs: 2_000, idleJobs: 20_000 },
     bullmq: { jobs: 10_000, rounds: 9 },
-    pgBoss: { jobs: 160, warmup: 16 },
+    pgBoss: { jobs: 1000, warmup: 100 },
     postgresTracker: { updates: 10_000 },
   },
   smoke: {

@@ -47,8 +47,6 @@ export class Delivery {
    * module's DataSource is pg-boss's database): decided once, at start-up.
    */
   private completesInJobTransaction = false;
-  /** Jobs whose change is yet to be announced, sent together (see {@link changed}). */
-  private notices: string[] = [];
 
   constructor(
     private readonly host: TransportHost,
@@ -68,10 +66,17 @@ export class Delivery {
     );
   }
 
-  /** pg-boss's work handler for `queue` (batches of one). */
-  handler(queue: string): (jobs: BossJob[]) => Promise<void> {
+  /**
+   * pg-boss's work handler for `queue` (batches of one). It resolves with a
+   * completed job's output, which pg-boss then records as it completes the
+   * job (a change the trigger announces); a job that ended otherwise is
+   * settled here already, and pg-boss's completion finds nothing to do.
+   */
+  handler(queue: string): (jobs: BossJob[]) => Promise<CompletedOutput | undefined> {
     return async (jobs) => {
-      for (const job of jobs) await this.deliver(queue, job);
+      let output: CompletedOutput | undefined;
+      for (const job of jobs) output = await this.deliver(queue, job);
+      return output;
     };
   }
 
@@ -92,7 +97,6 @@ export class Delivery {
 
   stop(): void {
     this.progress.stop();
-    if (this.notices.length > 0) this.sendNotices();
   }
 
   /** From now on, a job that opens its transaction has its completion committed in it (see {@link completeIn}). */
@@ -100,7 +104,7 @@ export class Delivery {
     this.completesInJobTransaction = true;
   }
 
-  private async deliver(queue: string, job: BossJob): Promise<void> {
+  private async deliver(queue: string, job: BossJob): Promise<CompletedOutput | undefined> {
     const host = this.host;
     const data = job.data;
     const id = publicJobId(job.id, data?.key);
@@ -109,10 +113,14 @@ export class Delivery {
     if (!definition) {
       const error = JobNotRegisteredError.forName(name);
       await host.failUndeliverable(id, name, job.createdOn.getTime(), error);
-      return this.fail(queue, job, id, 'final', error, 0);
+      await this.fail(queue, job, id, 'final', error, 0);
+      return undefined;
     }
     // Delivered again while its first delivery still runs here (pg-boss expired it): not twice at once.
-    if (this.running.has(id)) return this.fail(queue, job, id, 'handBack', new Error('delivered twice'), 0);
+    if (this.running.has(id)) {
+      await this.fail(queue, job, id, 'handBack', new Error('delivered twice'), 0);
+      return undefined;
+    }
     const attempt = job.retryCount + 1;
     const running: Running = { queue, job, attempt, progress: undefined };
     const options = data?.options ?? definition.options;
@@ -136,31 +144,39 @@ export class Delivery {
       this.running.delete(id);
       this.progress.take(id);
     }
-    await this.settle(queue, job, id, running, outcome);
+    return this.settle(queue, job, id, running, outcome);
   }
 
-  private async settle(queue: string, job: BossJob, id: string, running: Running, outcome: DeliveryOutcome): Promise<void> {
+  /** Settles the attempt in pg-boss; a completed one's output is left for pg-boss to record. */
+  private async settle(
+    queue: string,
+    job: BossJob,
+    id: string,
+    running: Running,
+    outcome: DeliveryOutcome,
+  ): Promise<CompletedOutput | undefined> {
     switch (outcome.kind) {
-      case 'completed': {
-        if (running.completedInTransaction) return this.host.acknowledged(id);
-        await this.boss.complete(queue, attempt(job), completedOutput(running, outcome.result));
-        this.host.acknowledged(id);
-        return this.changed(id);
-      }
+      case 'completed':
+        // Already recorded, in the job's transaction; otherwise this process answers for it until pg-boss's completion is announced.
+        if (running.completedInTransaction) this.host.acknowledged(id);
+        return completedOutput(running, outcome.result);
       case 'retry': {
         const options = job.data?.options ?? this.host.jobNamed(job.data?.job ?? queue)?.options;
         const delay = options ? backoffDelay(options.backoff, running.attempt) : 0;
-        return this.fail(queue, job, id, 'retry', outcome.error, delay);
+        await this.fail(queue, job, id, 'retry', outcome.error, delay);
+        return undefined;
       }
       case 'failed':
-        return this.fail(queue, job, id, 'final', outcome.error, 0);
+        await this.fail(queue, job, id, 'final', outcome.error, 0);
+        return undefined;
       case 'cancelled':
         // Cancelled here (a cancel of this process, or a signal from another): pg-boss still holds it active.
         await this.boss.cancel(queue, attempt(job));
         this.host.acknowledged(id);
-        return this.changed(id);
+        return undefined;
       case 'requeued':
-        return this.fail(queue, job, id, 'handBack', new Error('handed back at shutdown'), 0);
+        await this.fail(queue, job, id, 'handBack', new Error('handed back at shutdown'), 0);
+        return undefined;
     }
   }
 
@@ -186,7 +202,6 @@ export class Delivery {
     const plain = toJobError(error);
     await this.boss.fail(queue, attempt(job), { name: plain.name, message: plain.message });
     this.host.acknowledged(id);
-    this.changed(id);
   }
 
   /**
@@ -197,7 +212,7 @@ export class Delivery {
    * kept). pg-boss's completion is fenced to this attempt: when pg-boss has
    * given the job to another attempt since (expired, or its worker counted
    * dead), it changes nothing, and this attempt's writes are rolled back.
-   * The NOTIFY to followers is sent at the commit too.
+   * The change is announced at the commit too (by the trigger).
    */
   private async completeIn(sql: TransactionSql, running: Running, id: string, result: unknown): Promise<void> {
     let kept: unknown;
@@ -215,26 +230,7 @@ export class Delivery {
     if (response.affected !== 1) {
       throw new Error(`pg-boss no longer holds attempt ${running.attempt} of job ${id} active (expired, or taken by another worker)`);
     }
-    await sql.query('SELECT pg_notify($1, $2)', [this.changes, id]);
     running.completedInTransaction = true;
-  }
-
-  /**
-   * Followers in every process re-read the job (see BossChangeFeed): the
-   * notices of one tick go out together, in one statement, and nothing waits
-   * for them (the worker takes its next job meanwhile).
-   */
-  private changed(id: string): void {
-    this.notices.push(id);
-    if (this.notices.length === 1) setImmediate(() => this.sendNotices());
-  }
-
-  private sendNotices(): void {
-    const ids = this.notices;
-    this.notices = [];
-    this.db
-      .query('SELECT pg_notify($1, id) FROM unnest($2::text[]) AS id', [this.changes, ids])
-      .catch((error: unknown) => this.report('notify', error));
   }
 
   /** One statement per job: the row of the attempt still running, and a NOTIFY when it was written. */

@@ -16,7 +16,8 @@ import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../utils/settles-within.js';
 import { BossChangeFeed } from './boss-change-feed.js';
 import { BossDatabase, bossDbIn, poolConfigOf } from './boss-database.js';
-import type { BossJobData } from './boss-job-data.js';
+import type { BossJobData, CompletedOutput } from './boss-job-data.js';
+import { changeTriggerSql } from './change-trigger.js';
 import { bossJobId, publicJobId } from './boss-job-id.js';
 import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
 import { Delivery } from './delivery.js';
@@ -165,6 +166,8 @@ export class PgBossTransport implements AsyncJobTransport {
     const { boss, delivery, listener } = attached;
     await this.chooseCompletion(attached);
     await listener.listen(this.cancelChannel, (id) => delivery.cancel(id));
+    // A job that completed here is answered for by this process until pg-boss's record of it is announced.
+    await this.feed.observe((id) => attached.host.acknowledged(id));
     const options = {
       batchSize: 1,
       includeMetadata: true,
@@ -178,9 +181,10 @@ export class PgBossTransport implements AsyncJobTransport {
       for (let slot = 0; slot < concurrency; slot++) {
         let workerId: string | undefined;
         const handle = delivery.handler(queueName);
-        workerId = await boss.work<BossJobData, void, typeof options>(queueName, options, async (jobs) => {
-          await handle(jobs);
+        workerId = await boss.work<BossJobData, CompletedOutput | undefined, typeof options>(queueName, options, async (jobs) => {
+          const output = await handle(jobs);
           if (workerId !== undefined) boss.notifyWorker(workerId);
+          return output;
         });
       }
     }
@@ -307,6 +311,7 @@ export class PgBossTransport implements AsyncJobTransport {
   private whenReady(attached: Attached): Promise<void> {
     this.ready ??= (async () => {
       await attached.boss.start();
+      await attached.db.query(changeTriggerSql(this.schema, this.feed.channel), []);
       for (const { queueName } of attached.queues) {
         await attached.boss.createQueue(queueName, {
           retryLimit: 0,

@@ -145,6 +145,30 @@ describe('PgBossTransport', () => {
     expect(await bossRow(pool, schema, id)).toMatchObject({ state: 'completed', retry_count: 1 });
   });
 
+  it("has PostgreSQL announce every change of a job's state on the change channel, with the job's public id, whoever makes it", async () => {
+    const web = await app({ worker: false });
+    const listening = await pool.connect();
+    const heard: string[] = [];
+    try {
+      listening.on('notification', (message) => heard.push(message.payload ?? ''));
+      await listening.query(`LISTEN "asyncjob_${schema}_change"`);
+      const own = await web.jobs.start(FlakyJobs, 'echo', 'own id');
+      const keyed = await web.jobs.startWith({ jobId: 'order-9' }, FlakyJobs, 'echo', 'keyed');
+      expect(heard).toEqual([]);
+      // Changes made behind the transport's back, as pg-boss's own maintenance makes them.
+      await pool.query(`UPDATE ${schema}.job SET state = 'cancelled' WHERE data->>'job' = 'echo'`);
+      await until(() => heard.length === 2, 'both changes are announced');
+      expect(heard.sort()).toEqual([own, keyed].sort());
+      // A write that leaves the state as it was announces nothing.
+      await pool.query(`UPDATE ${schema}.job SET output = '{}'::jsonb, state = state WHERE data->>'job' = 'echo'`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toHaveLength(2);
+    } finally {
+      listening.removeAllListeners('notification');
+      listening.release(true);
+    }
+  });
+
   it('takes delay, priority and a caller-chosen jobId: a second start with the same jobId is the same job', async () => {
     const web = await app({ worker: false });
     const first = await web.jobs.startWith({ jobId: 'order-42', priority: 5 }, FlakyJobs, 'echo', 1);
