@@ -9,6 +9,7 @@ import { OURS } from './queues/variants.js';
 import { BULLMQ_CASE_ID, JOBS_PER_SECOND, OURS_BULLMQ, RAW_BULLMQ } from './scenarios/bullmq.scenario.js';
 import { LATENCY_CASE_ID, P99 } from './scenarios/latency.scenario.js';
 import { OURS_PG_BOSS, PG_BOSS_CASE_ID, RAW_PG_BOSS } from './scenarios/pg-boss.scenario.js';
+import { OURS_START_IN, PER_TRANSACTION, RAW_SEND_IN, START_IN_CASE_ID } from './scenarios/start-in.scenario.js';
 import { POSTGRES_TRACKER_CASE_ID } from './scenarios/postgres-tracker.scenario.js';
 import { BYTES_PER_QUEUED, GROWTH_LATE, OURS_NO_RETENTION, QUEUED_CASE_ID, RETAINED_CASE_ID } from './scenarios/memory.scenario.js';
 import { trackedJobName, WHOLE_JOB_COUNT } from './queues/progress-updates.js';
@@ -194,6 +195,16 @@ export function buildTargets(profile: Profile): Target[] {
         (v) => v < 100,
         'statements',
       ),
+    ),
+    figureTarget(
+      9,
+      "startIn: enqueueing inside the caller's transaction within 1.25× of pg-boss's own send({ db }) in it",
+      [
+        { scenario: 9, caseId: START_IN_CASE_ID, metric: PER_TRANSACTION.key, variant: OURS_START_IN },
+        { scenario: 9, caseId: START_IN_CASE_ID, metric: PER_TRANSACTION.key, variant: RAW_SEND_IN },
+      ],
+      (r) => r <= 1.25,
+      'µs',
     ),
   ];
 }

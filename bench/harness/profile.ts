@@ -44,6 +44,7 @@ export interface Profile {
    * jobs, not BullMQ's ten thousands.
    */
   readonly pgBoss: { readonly jobs: number; readonly warmup: number };
+  readonly startIn: { readonly transactions: number; readonly warmup: number };
   /** `setProgress` calls of the one job of the PostgreSQL tracker case. */
   readonly postgresTracker: { readonly updates: number };
 }
@@ -69,6 +70,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     typeorm: { jobs: 2_000, idleJobs: 20_000 },
     bullmq: { jobs: 10_000, rounds: 9 },
     pgBoss: { jobs: 1000, warmup: 100 },
+    startIn: { transactions: 1000, warmup: 100 },
     postgresTracker: { updates: 10_000 },
   },
   smoke: {
@@ -90,6 +92,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     typeorm: { jobs: 100, idleJobs: 1_000 },
     bullmq: { jobs: 1_000, rounds: 1 },
     pgBoss: { jobs: 16, warmup: 8 },
+    startIn: { transactions: 20, warmup: 5 },
     postgresTracker: { updates: 10_000 },
   },
 };

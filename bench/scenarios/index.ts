@@ -4,6 +4,7 @@ import { latencyScenario } from './latency.scenario.js';
 import { memoryScenario } from './memory.scenario.js';
 import { pgBossScenario } from './pg-boss.scenario.js';
 import { postgresTrackerScenario } from './postgres-tracker.scenario.js';
+import { startInScenario } from './start-in.scenario.js';
 import { redisTrackerScenario } from './redis-tracker.scenario.js';
 import { throughputScenario } from './throughput.scenario.js';
 import { typeormScenario } from './typeorm.scenario.js';
@@ -17,4 +18,5 @@ export const SCENARIOS: readonly Scenario[] = [
   bullmqScenario,
   pgBossScenario,
   postgresTrackerScenario,
+  startInScenario,
 ];
