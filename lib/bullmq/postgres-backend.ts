@@ -16,6 +16,9 @@ import { loadBullMq } from './load-bullmq.js';
 import { PostgresCancelChannel } from './postgres-cancel-channel.js';
 
 /** {@link BullMqBackend} on PostgreSQL. */
+/** How long a worker waits before fetching again after a failed fetch or settle, in ms (found by npm run chaos: see docs/postgres.md). */
+const RUN_RETRY_DELAY = 1000;
+
 export class PostgresBackend implements BullMqBackend {
   readonly store = 'PostgreSQL';
   readonly cancels: PostgresCancelChannel;
@@ -46,7 +49,10 @@ export class PostgresBackend implements BullMqBackend {
 
   openWorker(name: string, processor: Processor, settings: WorkerSettings): Worker {
     const { Worker: PostgresWorker, createPostgresBackend } = loadBullMq();
-    return new PostgresWorker(name, processor, { ...settings, connection: this.connection }, createPostgresBackend) as unknown as Worker;
+    // A statement that meets a lost connection fails (ioredis would hold a Redis command and resend it): BullMQ's
+    // worker then waits runRetryDelay before it fetches again, 15 s by default, long after PostgreSQL is back.
+    const worker = { ...settings, connection: this.connection, runRetryDelay: RUN_RETRY_DELAY };
+    return new PostgresWorker(name, processor, worker, createPostgresBackend) as unknown as Worker;
   }
 
   openQueueEvents(name: string): QueueEvents {
