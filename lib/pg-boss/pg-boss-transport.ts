@@ -120,8 +120,11 @@ export class PgBossTransport implements AsyncJobTransport {
     const { PgBoss } = loadPgBoss();
     const settings = this.settings;
     const db = new BossDatabase(settings.connection, this.log.report);
-    // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
-    const boss = new PgBoss({ db: db.boss, schema: settings.schema, superviseIntervalSeconds: Math.min(60, settings.heartbeat) });
+    // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute. pg-boss's
+    // supervisor sweeps a queue for stale heartbeats only in its monitor pass, which runs at most every
+    // monitorIntervalSeconds (60 by default): both intervals, or a dead worker's jobs wait up to a minute more.
+    const sweep = Math.min(60, settings.heartbeat);
+    const boss = new PgBoss({ db: db.boss, schema: settings.schema, superviseIntervalSeconds: sweep, monitorIntervalSeconds: sweep });
     boss.on('error', (error: Error) => this.log.report('', error));
     const listener = new NotifyListener(db, this.log.report);
     this.feed.attach(listener);
