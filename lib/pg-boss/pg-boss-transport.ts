@@ -144,14 +144,19 @@ export class PgBossTransport implements AsyncJobTransport {
     const { boss, delivery, listener } = attached;
     await this.chooseCompletion(attached);
     await listener.listen(this.cancelChannel, (id) => delivery.cancel(id));
+    const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.settings.pollingInterval } as const;
     for (const { queueName, concurrency } of attached.queues) {
-      const options = {
-        batchSize: 1,
-        localConcurrency: concurrency,
-        includeMetadata: true,
-        pollingIntervalSeconds: this.settings.pollingInterval,
-      } as const;
-      await boss.work<BossJobData, void, typeof options>(queueName, options, delivery.handler(queueName));
+      const handle = delivery.handler(queueName);
+      // pg-boss waits out the polling interval after every fetch, one that brought a job too: a slot would
+      // run at most one job per interval, however long the backlog. One pg-boss worker per slot, told to
+      // fetch again at once after each job, leaves the interval to idle workers only.
+      for (let slot = 0; slot < concurrency; slot++) {
+        let workerId: string | undefined;
+        workerId = await boss.work<BossJobData, void, typeof options>(queueName, options, async (jobs) => {
+          await handle(jobs);
+          if (workerId !== undefined) boss.notifyWorker(workerId);
+        });
+      }
     }
   }
 
