@@ -3,6 +3,7 @@ import {
   AsyncJobError,
   CommitFailedError,
   DuplicateJobNameError,
+  EnqueueInTransactionError,
   InvalidArgumentError,
   InvalidOptionError,
   JobCancelledError,
@@ -28,6 +29,7 @@ import { jobAppForTest } from '../../helpers/job-app.js';
 const SAMPLES: Record<string, () => AsyncJobError> = {
   CommitFailedError: () => new CommitFailedError('asyncjob_1', new Error('deferred constraint')),
   DuplicateJobNameError: () => new DuplicateJobNameError('thumbnails', 'A.thumbnails', 'B.thumbnails'),
+  EnqueueInTransactionError: () => new EnqueueInTransactionError('other-database', 'startIn', 'pg-boss\'s schema is "asyncjob_boss"'),
   InvalidArgumentError: () =>
     new InvalidArgumentError('setProgress value', 'x', 'setProgress expects its value to be a finite integer, got "x"'),
   InvalidOptionError: () => new InvalidOptionError('concurrency', 0, 'an integer >= 1'),
