@@ -19,6 +19,7 @@ import {
   TimedQueryTimeoutError,
   TrackerUnavailableError,
   TransportNotStartedError,
+  TransportUnavailableError,
   WaitTimeoutError,
   type AsyncJobErrorCode,
 } from 'nestjs-asyncjob';
@@ -46,6 +47,8 @@ const SAMPLES: Record<string, () => AsyncJobError> = {
   TimedQueryTimeoutError: () => new TimedQueryTimeoutError(11),
   TrackerUnavailableError: () => new TrackerUnavailableError('Redis at 127.0.0.1:6379 (db 15)', 'getProgress', 'connect ECONNREFUSED'),
   TransportNotStartedError: () => new TransportNotStartedError(),
+  TransportUnavailableError: () =>
+    new TransportUnavailableError('pg-boss in PostgreSQL (schema asyncjob_boss)', 'start', 'connect ECONNREFUSED 127.0.0.1:5432'),
   WaitTimeoutError: () => new WaitTimeoutError('asyncjob_1', 100),
 };
 
