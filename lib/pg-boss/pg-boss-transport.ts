@@ -177,31 +177,22 @@ export class PgBossTransport implements AsyncJobTransport {
   ): Promise<string> {
     const attached = this.started();
     assertJsonArgs(job.name, args);
-    return this.reaching('start', () => this.addNow(attached, job, args, options, extras, gate));
-  }
-
-  private async addNow(
-    attached: Attached,
-    job: JobDefinition,
-    args: readonly unknown[],
-    options: ResolvedJobOptions,
-    extras: StartExtras,
-    gate: JobGate | undefined,
-  ): Promise<string> {
-    await this.whenReady(attached);
-    const { host } = attached;
-    const id = extras.jobId ?? newJobId();
-    const enqueuedAt = Date.now();
-    const send = () => this.send(attached, job, id, args, options, extras);
-    if (gate) {
-      const status: JobStatus = { id, name: job.name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
-      await host.holdUntilCommit(gate, status, send);
-    } else if (!(await send())) {
-      // pg-boss already holds a job of this id (a caller-chosen one): the start is that job.
+    return this.reaching('start', async () => {
+      await this.whenReady(attached);
+      const { host } = attached;
+      const id = extras.jobId ?? newJobId();
+      const enqueuedAt = Date.now();
+      const send = () => this.send(attached, job, id, args, options, extras);
+      if (gate) {
+        const status: JobStatus = { id, name: job.name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
+        await host.holdUntilCommit(gate, status, send);
+      } else if (!(await send())) {
+        // pg-boss already holds a job of this id (a caller-chosen one): the start is that job.
+        return id;
+      }
+      host.queued(id, job.name, enqueuedAt);
       return id;
-    }
-    host.queued(id, job.name, enqueuedAt);
-    return id;
+    });
   }
 
   /**
