@@ -101,11 +101,14 @@ describe('pg-boss mode across processes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await processes?.close();
-    await Promise.all([table, ...tables].map((each) => each?.drop()));
-    await dropSchema(pool, schema);
-    await dropSchema(pool, `${schema}_progress`);
-    await pool?.end();
+    try {
+      await processes?.close();
+    } finally {
+      await Promise.all([table, ...tables].map((each) => each?.drop()));
+      await dropSchema(pool, schema);
+      await dropSchema(pool, `${schema}_progress`);
+      await pool?.end();
+    }
   }, 60_000);
 
   it('runs 1 000 jobs from the enqueue-only process on three workers: each committed its row exactly once, every worker ran some', async () => {
@@ -225,9 +228,12 @@ describe('a worker SIGKILLed right after its job commits', () => {
   });
 
   afterEach(async () => {
-    await processes?.close();
-    processes = undefined;
-    await Promise.all(tables.splice(0).map((each) => each.drop()));
+    try {
+      await processes?.close();
+    } finally {
+      processes = undefined;
+      await Promise.all(tables.splice(0).map((each) => each.drop()));
+    }
   }, 60_000);
 
   afterAll(async () => {
@@ -274,10 +280,12 @@ describe('a worker SIGKILLed right after its job commits', () => {
         result: { key: KEY, worker: 'k' },
       });
     } finally {
-      await processes?.close();
+      const closing = processes?.close();
       processes = undefined;
-      await dropSchema(pool, schema);
-      await dropSchema(pool, `${schema}_progress`);
+      await closing?.finally(async () => {
+        await dropSchema(pool, schema);
+        await dropSchema(pool, `${schema}_progress`);
+      });
     }
   }, 120_000);
 
@@ -337,10 +345,14 @@ describe('pg-boss mode through a PostgreSQL restart', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await processes?.close();
-    await table?.drop();
-    await inspector?.end();
-    await cluster?.destroy();
+    try {
+      await processes?.close();
+    } finally {
+      // The private cluster goes whatever happened before: a failed test must not leave a server running.
+      await table?.drop().catch(() => undefined);
+      await inspector?.end();
+      await cluster?.destroy();
+    }
   }, 60_000);
 
   /** Whether process `name` has a connection listening on a channel of ours that ends with `suffix` (its last statement). */
