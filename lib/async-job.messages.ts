@@ -73,4 +73,7 @@ export const MISSING_PEER = (packageName: string, feature: string, reason: strin
   `${feature} needs the ${packageName} package (an optional peer dependency of nestjs-asyncjob): ` +
   `install it with "npm install ${packageName}" (${reason})`;
 
+export const TRANSPORT_UNAVAILABLE = (store: string, operation: string, reason: string): string =>
+  `Job transport unavailable: ${store} could not serve ${operation}: ${reason}`;
+
 export const TRANSPORT_NOT_STARTED = (): string => 'The BullMQ transport is not started: its module has not been initialised';

@@ -23,7 +23,8 @@ export type AsyncJobErrorCode =
   | 'ASYNCJOB_TIMED_QUERY_TIMEOUT'
   | 'ASYNCJOB_TRACKER_UNAVAILABLE'
   | 'ASYNCJOB_MISSING_PEER'
-  | 'ASYNCJOB_TRANSPORT_NOT_STARTED';
+  | 'ASYNCJOB_TRANSPORT_NOT_STARTED'
+  | 'ASYNCJOB_TRANSPORT_UNAVAILABLE';
 
 /**
  * Base class of every error this module throws on purpose, so callers can

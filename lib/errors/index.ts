@@ -17,4 +17,5 @@ export * from './shutting-down.error.js';
 export * from './timed-query-timeout.error.js';
 export * from './tracker-unavailable.error.js';
 export * from './transport-not-started.error.js';
+export * from './transport-unavailable.error.js';
 export * from './wait-timeout.error.js';

@@ -1,5 +1,6 @@
 import { Observable, timer, type Subscription } from 'rxjs';
 import { TrackerUnavailableError } from '../errors/tracker-unavailable.error.js';
+import { TransportUnavailableError } from '../errors/transport-unavailable.error.js';
 import { JobNotFoundError } from '../errors/job-not-found.error.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobChangeFeed } from '../progress/job-change-feed.interface.js';
@@ -84,8 +85,9 @@ export class JobFollower {
             },
             (error: unknown) => {
               reading = false;
-              // The store is away for now: its feed announces its return (and rechecks now and then), and the read is made again then.
-              if (error instanceof TrackerUnavailableError) {
+              // The store (the tracker's, or the queue's) is away for now: its feed announces its return (and rechecks
+              // now and then), and the read is made again then.
+              if (error instanceof TrackerUnavailableError || error instanceof TransportUnavailableError) {
                 if (again) {
                   again = false;
                   read();

@@ -1,7 +1,10 @@
 import type { Db, PgBoss, SendOptions } from 'pg-boss';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { AsyncJobError } from '../errors/async-job.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
+import { TransportUnavailableError } from '../errors/transport-unavailable.error.js';
+import { isUnavailable } from '../progress/postgres/postgres-errors.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
@@ -144,7 +147,9 @@ export class PgBossTransport implements AsyncJobTransport {
       db: this.runsJobs ? { ...db.boss, listen: listenThrough(listener) } : db.boss,
       useListenNotify: this.runsJobs,
       schema: settings.schema,
-      // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute.
+      // Dead workers are found by the heartbeat: looked for as often as it beats, at most every minute. pg-boss's
+      // supervisor sweeps a queue for stale heartbeats only in its monitor pass, which runs at most every
+      // monitorIntervalSeconds (60 by default): both intervals, or a dead worker's jobs wait up to a minute more.
       superviseIntervalSeconds: Math.min(60, settings.heartbeat),
       monitorIntervalSeconds: Math.min(60, settings.heartbeat),
     });
@@ -204,20 +209,22 @@ export class PgBossTransport implements AsyncJobTransport {
   ): Promise<string> {
     const attached = this.started();
     assertJsonArgs(job.name, args);
-    await this.whenReady(attached);
-    const { host } = attached;
-    const id = extras.jobId ?? newJobId();
-    const enqueuedAt = Date.now();
-    const send = () => this.send(attached, job, id, args, options, extras);
-    if (gate) {
-      const status: JobStatus = { id, name: job.name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
-      await host.holdUntilCommit(gate, status, send);
-    } else if (!(await send())) {
-      // pg-boss already holds a job of this id (a caller-chosen one): the start is that job.
+    return this.reaching('start', async () => {
+      await this.whenReady(attached);
+      const { host } = attached;
+      const id = extras.jobId ?? newJobId();
+      const enqueuedAt = Date.now();
+      const send = () => this.send(attached, job, id, args, options, extras);
+      if (gate) {
+        const status: JobStatus = { id, name: job.name, state: 'queued', progress: { value: -1, data: null }, attempts: 0, enqueuedAt };
+        await host.holdUntilCommit(gate, status, send);
+      } else if (!(await send())) {
+        // pg-boss already holds a job of this id (a caller-chosen one): the start is that job.
+        return id;
+      }
+      host.queued(id, job.name, enqueuedAt);
       return id;
-    }
-    host.queued(id, job.name, enqueuedAt);
-    return id;
+    });
   }
 
   /**
@@ -248,7 +255,7 @@ export class PgBossTransport implements AsyncJobTransport {
   async status(id: string): Promise<JobStatus | null> {
     const attached = this.attached;
     if (!attached) return null;
-    const found = await this.find(attached, id, undefined);
+    const found = await this.reaching('getStatus', () => this.find(attached, id, undefined));
     return found ? statusOfBossJob(found.job, id) : null;
   }
 
@@ -260,6 +267,10 @@ export class PgBossTransport implements AsyncJobTransport {
   /** Cancels job `id` in pg-boss: removed if waiting, signalled to its process (NOTIFY) if active. @internal */
   async cancel(id: string, name: string | undefined): Promise<RemoteCancel> {
     const attached = this.started();
+    return this.reaching('cancel', () => this.cancelNow(attached, id, name));
+  }
+
+  private async cancelNow(attached: Attached, id: string, name: string | undefined): Promise<RemoteCancel> {
     const found = await this.find(attached, id, name);
     if (!found) return 'absent';
     const { job, queueName } = found;
@@ -414,6 +425,22 @@ export class PgBossTransport implements AsyncJobTransport {
       if (job && publicJobId(job.id, job.data?.key) === id) return { job, queueName };
     }
     return undefined;
+  }
+
+  /**
+   * `work`, with a failure to reach PostgreSQL (refused, dropped, timed out)
+   * turned into a {@link TransportUnavailableError}, so the caller is told in
+   * the module's terms; a pool fails such a call as soon as it cannot
+   * connect. A statement PostgreSQL refused for what it is stays as it is.
+   */
+  private async reaching<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AsyncJobError || !isUnavailable(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TransportUnavailableError(`pg-boss in PostgreSQL (schema ${this.schema})`, operation, reason, error);
+    }
   }
 
   private started(): Attached {

@@ -34,7 +34,7 @@ export class JobReader {
     if (local) return local;
     const queued = await this.transport.status(id);
     const status = await this.statuses.getStatus(id);
-    if (queued && !(status && isFinal(status))) return queued;
+    if (queued && !(status && isFinal(status) && !ranAgain(queued, status))) return queued;
     if (!status || isFinal(status)) return status;
     // Active in another process: its progress is fresher in the tracker.
     const progress = await this.tracker.getProgress(id);
@@ -67,6 +67,17 @@ export class DistributedJobReader extends JobReader {
     const status = await this.getStatus(id);
     return status && !isFinal(status) ? copyProgress(status.progress) : null;
   }
+}
+
+/**
+ * Whether the queue has run a job again since the attempt whose end the
+ * tracker holds: the tracker's final word is written before the queue
+ * records the end, and wins in between; but an attempt whose end the queue
+ * never recorded (its worker died, or lost the queue's database) is run
+ * again by the queue, whose record is then the newer one.
+ */
+function ranAgain(queued: JobStatus, final: JobStatus): boolean {
+  return queued.state === 'queued' || queued.attempts > final.attempts;
 }
 
 function copyProgress(progress: JobProgress): JobProgress {

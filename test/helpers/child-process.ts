@@ -77,6 +77,11 @@ export class FixtureProcess<Request extends FixtureRequestBase> {
     return this.child.pid;
   }
 
+  /** The signal that ended the child (`SIGKILL` when killed, by the test or by itself), once it has exited; `null` otherwise. */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.child.signalCode;
+  }
+
   /** Everything the child wrote, for failure messages. */
   get log(): string {
     return this.output;

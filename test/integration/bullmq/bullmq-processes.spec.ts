@@ -5,7 +5,7 @@ import { BullMqTransport } from 'nestjs-asyncjob/bullmq';
 import { JOB_PROVIDERS, ReportJobs, RowJobs } from '../../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../../helpers/job-app.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, deletePrefix, requireRedis } from '../redis/redis-support.js';
-import { BullChild, RowsTable, uniqueQueue } from './bullmq-support.js';
+import { QueueChild, RowsTable, uniqueQueue } from './bullmq-support.js';
 
 /**
  * Real processes: three workers (child processes) and this test process,
@@ -16,7 +16,7 @@ describe('BullMQ transport across processes', () => {
   let redis: Redis;
   let table: RowsTable;
   let web: JobApp;
-  const workers: BullChild[] = [];
+  const workers: QueueChild[] = [];
   const tables: RowsTable[] = [];
 
   beforeAll(async () => {
@@ -33,7 +33,7 @@ describe('BullMQ transport across processes', () => {
       STALLED_INTERVAL: '1000',
       ROWS_TABLE: table.name,
     };
-    workers.push(...(await Promise.all(['w1', 'w2', 'w3'].map((name) => BullChild.start(name, env)))));
+    workers.push(...(await Promise.all(['w1', 'w2', 'w3'].map((name) => QueueChild.start(name, env)))));
     const transport = new BullMqTransport({
       connection: { host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB },
       prefix,

@@ -6,7 +6,7 @@ import { BullMqTransport } from 'nestjs-asyncjob/bullmq';
 import { JOB_PROVIDERS, RowJobs } from '../../fixtures/bullmq-app/jobs.js';
 import { createJobApp, until, type JobApp } from '../../helpers/job-app.js';
 import { RedisServer } from '../../helpers/redis-server.js';
-import { BullChild, RowsTable, uniqueQueue } from './bullmq-support.js';
+import { QueueChild, RowsTable, uniqueQueue } from './bullmq-support.js';
 
 /**
  * Redis crashes (SIGKILL) in the middle of a run and comes back. It is a
@@ -22,7 +22,7 @@ describe('BullMQ transport through a Redis restart', () => {
   let server: RedisServer;
   let table: RowsTable;
   let web: JobApp;
-  const workers: BullChild[] = [];
+  const workers: QueueChild[] = [];
 
   beforeAll(async () => {
     server = await RedisServer.start({ appendOnlyDir: dir });
@@ -38,7 +38,7 @@ describe('BullMQ transport through a Redis restart', () => {
       STALLED_INTERVAL: '1000',
       ROWS_TABLE: table.name,
     };
-    workers.push(...(await Promise.all(['r1', 'r2'].map((name) => BullChild.start(name, env)))));
+    workers.push(...(await Promise.all(['r1', 'r2'].map((name) => QueueChild.start(name, env)))));
     const transport = new BullMqTransport({ connection: { host: '127.0.0.1', port: server.port }, prefix, queueName, worker: false });
     web = await createJobApp({ transport }, { providers: JOB_PROVIDERS });
   }, 120_000);

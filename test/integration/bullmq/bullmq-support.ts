@@ -3,6 +3,7 @@ import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { BullRequest } from '../../fixtures/bullmq-app/protocol.js';
 import { FixtureProcess } from '../../helpers/child-process.js';
+import { DEFAULT_PG_URL } from '../../fixtures/shared/rows-data-source.js';
 
 /** A BullMQ prefix and queue name no other test run uses. */
 export function uniqueQueue(name: string): { readonly prefix: string; readonly queueName: string } {
@@ -25,15 +26,18 @@ export async function bullJob(queue: Queue, id: string): Promise<Job | undefined
   return (job.data as { secret?: unknown }).secret === numbered[2] ? job : undefined;
 }
 
-/** One process running test/fixtures/bullmq-app/worker-process.ts. */
-export class BullChild extends FixtureProcess<BullRequest> {
-  static async start(name: string, env: Record<string, string>): Promise<BullChild> {
-    const app = new BullChild(
+/** A fixture app of a queue transport: test/fixtures/<app>/worker-process.ts. */
+export type QueueApp = 'bullmq-app' | 'pg-boss-app';
+
+/** One process running a queue fixture app (the BullMQ one unless told), answering the requests of bullmq-app/protocol.ts. */
+export class QueueChild extends FixtureProcess<BullRequest> {
+  static async start(name: string, env: Record<string, string>, app: QueueApp = 'bullmq-app'): Promise<QueueChild> {
+    const child = new QueueChild(
       name,
-      FixtureProcess.fork(new URL('../../fixtures/bullmq-app/worker-process.ts', import.meta.url), { ...env, WORKER_NAME: name }),
+      FixtureProcess.fork(new URL(`../../fixtures/${app}/worker-process.ts`, import.meta.url), { ...env, WORKER_NAME: name }),
     );
-    await app.ready();
-    return app;
+    await child.ready();
+    return child;
   }
 }
 
@@ -44,22 +48,14 @@ export class RowsTable {
     private readonly dataSource: DataSource,
   ) {}
 
-  /** Fails (never skips) when PostgreSQL cannot be reached, naming it. */
-  static async create(primaryKey: boolean): Promise<RowsTable> {
-    const dataSource = new DataSource({
-      type: 'postgres',
-      host: '127.0.0.1',
-      port: 5432,
-      username: 'postgres',
-      database: 'test',
-      connectTimeoutMS: 5000,
-      poolSize: 2,
-    });
+  /** In the shared test database, or the one of `url` (a private cluster's). Fails (never skips) when PostgreSQL cannot be reached, naming it. */
+  static async create(primaryKey: boolean, url = DEFAULT_PG_URL): Promise<RowsTable> {
+    const dataSource = new DataSource({ type: 'postgres', url, connectTimeoutMS: 5000, poolSize: 2 });
     try {
       await dataSource.initialize();
     } catch (error) {
       throw new Error(
-        `PostgreSQL is required by these tests but is unreachable at 127.0.0.1:5432 (user postgres, database test): ${(error as Error).message} (CI=${process.env.CI ?? 'unset'})`,
+        `PostgreSQL is required by these tests but is unreachable at ${url}: ${(error as Error).message} (CI=${process.env.CI ?? 'unset'})`,
       );
     }
     const name = `bullmq_rows_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -84,8 +80,24 @@ export class RowsTable {
     return Object.fromEntries(rows.map((row) => [row.worker, row.n]));
   }
 
+  /** The keys with more than one row, and how many each has. */
+  async keysTwice(): Promise<Array<{ key: number; n: number }>> {
+    return (await this.dataSource.query(
+      `SELECT key, count(*)::int AS n FROM ${this.name} GROUP BY key HAVING count(*) > 1 ORDER BY key`,
+    )) as Array<{ key: number; n: number }>;
+  }
+
+  /** The smallest and the largest key. */
+  async keyRange(): Promise<{ readonly min: number | null; readonly max: number | null }> {
+    const [row] = (await this.dataSource.query(`SELECT min(key)::int AS min, max(key)::int AS max FROM ${this.name}`)) as Array<{
+      min: number | null;
+      max: number | null;
+    }>;
+    return row!;
+  }
+
   async rowsOf(key: number): Promise<Array<{ worker: string; attempt: number }>> {
-    return (await this.dataSource.query(`SELECT worker, attempt FROM ${this.name} WHERE key = $1`, [key])) as Array<{
+    return (await this.dataSource.query(`SELECT worker, attempt FROM ${this.name} WHERE key = $1 ORDER BY id`, [key])) as Array<{
       worker: string;
       attempt: number;
     }>;

@@ -19,6 +19,7 @@ import {
   TimedQueryTimeoutError,
   TrackerUnavailableError,
   TransportNotStartedError,
+  TransportUnavailableError,
   WaitTimeoutError,
   type AsyncJobErrorCode,
 } from 'nestjs-asyncjob';
@@ -29,7 +30,7 @@ import { jobAppForTest } from '../../helpers/job-app.js';
 const SAMPLES: Record<string, () => AsyncJobError> = {
   CommitFailedError: () => new CommitFailedError('asyncjob_1', new Error('deferred constraint')),
   DuplicateJobNameError: () => new DuplicateJobNameError('thumbnails', 'A.thumbnails', 'B.thumbnails'),
-  EnqueueInTransactionError: () => new EnqueueInTransactionError('unsupported', 'startIn'),
+  EnqueueInTransactionError: () => new EnqueueInTransactionError('other-database', 'startIn', 'pg-boss\'s schema is "asyncjob_boss"'),
   InvalidArgumentError: () =>
     new InvalidArgumentError('setProgress value', 'x', 'setProgress expects its value to be a finite integer, got "x"'),
   InvalidOptionError: () => new InvalidOptionError('concurrency', 0, 'an integer >= 1'),
@@ -46,6 +47,8 @@ const SAMPLES: Record<string, () => AsyncJobError> = {
   TimedQueryTimeoutError: () => new TimedQueryTimeoutError(11),
   TrackerUnavailableError: () => new TrackerUnavailableError('Redis at 127.0.0.1:6379 (db 15)', 'getProgress', 'connect ECONNREFUSED'),
   TransportNotStartedError: () => new TransportNotStartedError(),
+  TransportUnavailableError: () =>
+    new TransportUnavailableError('pg-boss in PostgreSQL (schema asyncjob_boss)', 'start', 'connect ECONNREFUSED 127.0.0.1:5432'),
   WaitTimeoutError: () => new WaitTimeoutError('asyncjob_1', 100),
 };
 

@@ -6,7 +6,9 @@ import type { PgBossPool } from 'nestjs-asyncjob/pg-boss';
 export interface TestPool extends PgBossPool {
   end(): Promise<void>;
 }
-const pg = createRequire(import.meta.url)('pg') as { Pool: new (config: object) => TestPool };
+const pg = createRequire(import.meta.url)('pg') as {
+  Pool: new (config: object) => TestPool & { on(event: 'error', listener: (error: Error) => void): unknown };
+};
 
 /** The shared test database: PostgreSQL on 127.0.0.1:5432, user postgres (trust), database test. */
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -22,19 +24,22 @@ export function openPool(max = 10): TestPool {
 }
 
 /**
- * Fails (never skips) when the test PostgreSQL cannot be reached, with a
- * message that names it. Returns a pool the test inspects pg-boss's tables
- * with, and drops its schemas with.
+ * Fails (never skips) when the test PostgreSQL (or the one of `url`, a
+ * private cluster's) cannot be reached, with a message that names it.
+ * Returns a pool the test inspects pg-boss's tables with, and drops its
+ * schemas with.
  */
-export async function requirePostgres(): Promise<TestPool> {
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 2, connectionTimeoutMillis: 5000 });
+export async function requirePostgres(url = PG_URL): Promise<TestPool> {
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
+  // An idle connection broken by an outage (a private cluster stopped by the test) must not crash the test process.
+  pool.on('error', () => undefined);
   try {
     await pool.query('SELECT 1');
     return pool;
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new Error(
-      `PostgreSQL is required by these tests but is unreachable at 127.0.0.1:5432 (user postgres, database test): ${(error as Error).message} (CI=${process.env.CI ?? 'unset'})`,
+      `PostgreSQL is required by these tests but is unreachable at ${url}: ${(error as Error).message} (CI=${process.env.CI ?? 'unset'})`,
     );
   }
 }
