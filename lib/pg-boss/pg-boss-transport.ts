@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { AsyncJobError } from '../errors/async-job.error.js';
 import { TransportNotStartedError } from '../errors/transport-not-started.error.js';
 import { TransportUnavailableError } from '../errors/transport-unavailable.error.js';
-import { isUnavailable } from '../progress/postgres/postgres-errors.js';
+import { isServerUnavailable } from '../shared/postgres/server-unavailable.js';
 import type { AsyncJobTransport } from '../interfaces/async-job-transport.interface.js';
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
@@ -437,7 +437,7 @@ export class PgBossTransport implements AsyncJobTransport {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof AsyncJobError || !isUnavailable(error)) throw error;
+      if (error instanceof AsyncJobError || !isServerUnavailable(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new TransportUnavailableError(`pg-boss in PostgreSQL (schema ${this.schema})`, operation, reason, error);
     }
