@@ -16,12 +16,12 @@ import { measureHere } from './harness/measure-here.js';
 import { PROFILES, isProfileName } from './harness/profile.js';
 import type { BenchCase } from './harness/scenario.js';
 import type { MetricResult } from './harness/types.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { loadScenario } from './scenarios/index.js';
 
 async function report(args: readonly string[]): Promise<ChildReport> {
   const [profileName = '', scenarioNumber = '', caseIds = '', variantName] = args;
   if (!isProfileName(profileName)) throw new Error(`unknown profile ${JSON.stringify(profileName)}`);
-  const scenario = SCENARIOS.find((candidate) => String(candidate.number) === scenarioNumber);
+  const scenario = await loadScenario(Number(scenarioNumber));
   if (!scenario) throw new Error(`no scenario ${scenarioNumber}`);
   const all = scenario.cases(PROFILES[profileName]);
   const cases = caseIds.split(',').map((id): BenchCase => {

@@ -21,7 +21,7 @@ import type { BenchCase, Scenario } from './harness/scenario.js';
 import { evaluateTargets } from './harness/target.js';
 import type { ChildReport } from './harness/child-report.js';
 import type { CaseResult, MetricResult } from './harness/types.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { loadScenarios } from './scenarios/index.js';
 import { buildTargets } from './targets.js';
 
 interface Options {
@@ -105,10 +105,13 @@ async function measureTogether(options: Options, scenario: Scenario, cases: read
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const machine = machineInfo();
-  const plan = SCENARIOS.map((scenario) => ({
-    scenario,
-    cases: scenario.cases(options.profile).filter((benchCase) => selected(options.only, scenario, benchCase)),
-  })).filter(({ cases }) => cases.length > 0);
+  const scenarios = await loadScenarios();
+  const plan = scenarios
+    .map((scenario) => ({
+      scenario,
+      cases: scenario.cases(options.profile).filter((benchCase) => selected(options.only, scenario, benchCase)),
+    }))
+    .filter(({ cases }) => cases.length > 0);
   if (plan.length === 0) throw new Error(`--only=${options.only.join(',')} selects no case`);
   const results: CaseResult[] = [];
   const failures: string[] = [];
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   const report = {
     machine,
     profile: options.profile,
-    scenarios: SCENARIOS.map(({ number, title }) => ({ number, title })),
+    scenarios: scenarios.map(({ number, title }) => ({ number, title })),
     results,
     targets,
     failures,

@@ -1,6 +1,8 @@
 /**
- * Every change of state of one of our jobs in pg-boss's table is announced
- * by PostgreSQL itself: a trigger on pg-boss's `job` table sends a NOTIFY of
+ * Every change of state of one of our jobs in pg-boss's table but its start
+ * (a worker taking it changes neither its progress nor its end, and a
+ * running job's progress is announced as it is written) is announced by
+ * PostgreSQL itself: a trigger on pg-boss's `job` table sends a NOTIFY of
  * the job's public id on the transport's change channel, inside the very
  * statement that changes it, so the notice goes out when that change
  * commits, whoever made it: pg-boss completing a job after its handler,
@@ -31,7 +33,7 @@ BEGIN
   $announce$;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'asyncjob_announce_change' AND tgrelid = '${schema}.job'::regclass) THEN
     CREATE TRIGGER asyncjob_announce_change AFTER UPDATE OF state ON ${schema}.job
-      FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state AND NEW.data ? 'job')
+      FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state AND NEW.state <> 'active' AND NEW.data ? 'job')
       EXECUTE FUNCTION ${fn}();
   END IF;
 END
