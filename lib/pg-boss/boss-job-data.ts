@@ -3,8 +3,13 @@
  * pg-boss's `output` column: written by the transport and its delivery,
  * read by the status reads, which must agree on them to the letter.
  */
+import type { SendOptions } from 'pg-boss';
 import type { JobProgress } from '../interfaces/job-status.interface.js';
+import type { JobDefinition } from '../job-definition.types.js';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
+import type { StartExtras } from '../transport/start-extras.js';
+import { bossJobId } from './boss-job-id.js';
+import type { PgBossSettings } from './pg-boss-options.js';
 
 /**
  * The job's name (queues are shared by names), the method's arguments, its
@@ -33,4 +38,28 @@ export interface RunningOutput {
 export interface CompletedOutput {
   readonly result: unknown;
   readonly progress?: JobProgress;
+}
+
+/** A start of job `id` as pg-boss's `send` takes it: its data and options. */
+export function jobToSend(
+  job: JobDefinition,
+  id: string,
+  args: readonly unknown[],
+  options: ResolvedJobOptions,
+  extras: StartExtras,
+  settings: PgBossSettings,
+): { data: BossJobData; send: SendOptions } {
+  // The @AsyncJob's own options stay out of the job's data: the worker has them.
+  const data: { -readonly [K in keyof BossJobData]: BossJobData[K] } = { job: job.name, args };
+  if (options !== job.options) data.options = options;
+  if (extras.jobId !== undefined) data.key = extras.jobId;
+  // Runs cut short by a dead worker count as pg-boss retries too: maxStalledCount more are allowed for them.
+  const send: SendOptions = {
+    id: bossJobId(id, settings.schema),
+    retryLimit: Math.max(0, options.attempts - 1) + settings.maxStalledCount,
+  };
+  if (extras.delay) send.startAfter = new Date(Date.now() + extras.delay);
+  // Ours is 1 for the highest, pg-boss's higher numbers go first; as in BullMQ, a job given no priority goes before them all.
+  if (extras.priority !== undefined) send.priority = -extras.priority;
+  return { data, send };
 }

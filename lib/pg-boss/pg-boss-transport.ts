@@ -1,4 +1,4 @@
-import type { Db, PgBoss, SendOptions } from 'pg-boss';
+import type { Db, PgBoss } from 'pg-boss';
 import type { ResolvedJobOptions } from '../resolved-job-options.types.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { AsyncJobError } from '../errors/async-job.error.js';
@@ -9,7 +9,7 @@ import type { AsyncJobTransport } from '../interfaces/async-job-transport.interf
 import type { JobStatus } from '../interfaces/job-status.interface.js';
 import type { JobDefinition } from '../job-definition.types.js';
 import type { RemoteCancel } from '../transport/job-transport.interface.js';
-import type { CallerTransaction, TransactionSql } from '../transport/transaction-sql.js';
+import type { CallerTransaction } from '../transport/transaction-sql.js';
 import { EnqueueInTransactionError } from '../errors/enqueue-in-transaction.error.js';
 import { START_EXTRA_NAMES, type StartExtraName, type StartExtras } from '../transport/start-extras.js';
 import type { TransportHost } from '../transport/transport-host.interface.js';
@@ -19,8 +19,10 @@ import type { JobGate } from '../worker/job-gate.js';
 import { settlesWithin } from '../utils/settles-within.js';
 import { BossChangeFeed } from './boss-change-feed.js';
 import { BossDatabase, bossDbIn, poolConfigOf } from './boss-database.js';
-import type { BossJobData, CompletedOutput } from './boss-job-data.js';
+import { jobToSend, type BossJobData, type CompletedOutput } from './boss-job-data.js';
 import { changeTriggerSql } from './change-trigger.js';
+import { JobsTableCheck } from './jobs-table-check.js';
+import { listenThrough } from './listen-through.js';
 import { bossJobId, publicJobId } from './boss-job-id.js';
 import { statusOfBossJob, WAITING_STATES } from './boss-job-status.js';
 import { Delivery } from './delivery.js';
@@ -38,27 +40,6 @@ const CLOSE_TIMEOUT = 5000;
 const TAKES_ALL_EXTRAS: ReadonlySet<StartExtraName> = new Set(START_EXTRA_NAMES);
 const ONE_PER_MODULE = 'a PgBossTransport of its own (one serves one AsyncJobModule: create one per module)';
 
-/** Which database, and which jobs table in it, a connection reaches (the table's oid, `null` when it has none). */
-interface DatabaseIdentity {
-  readonly database: string;
-  readonly table: string | null;
-}
-
-/** pg-boss's `listen` (its `db` option's), through the transport's LISTEN connection. */
-function listenThrough(listener: NotifyListener): NonNullable<Db['listen']> {
-  return async (channel, onNotification, onReconnect) => {
-    await listener.listen(channel, onNotification);
-    const stop = listener.onReconnect(onReconnect);
-    onReconnect();
-    return {
-      close: async () => {
-        stop();
-        await listener.unlisten(channel);
-      },
-    };
-  };
-}
-
 /** A job enqueued in a transaction that rolled back never existed: there is nothing to record. */
 const NOTHING_TO_DROP = (): Promise<void> => Promise.resolve();
 
@@ -69,28 +50,26 @@ interface Attached {
   readonly db: BossDatabase;
   readonly listener: NotifyListener;
   readonly delivery: Delivery;
+  /** Whether another connection (the module's DataSource, a caller's transaction) reaches pg-boss's jobs table. */
+  readonly table: JobsTableCheck;
   /** Every queue, the main one first, with its concurrency in this process. */
   readonly queues: readonly { readonly queueName: string; readonly concurrency: number }[];
 }
 
 /**
- * Runs the app's named jobs (`@AsyncJob` methods started with `start()`)
- * through pg-boss on PostgreSQL, so they survive restarts and spread over
- * every process with the worker role, with no Redis for the queue:
+ * Runs the app's named jobs (`@AsyncJob` methods) through pg-boss on
+ * PostgreSQL: durable, spread over every process with the worker role, with
+ * progress and statuses beside them (no Redis). With the module's
+ * `dataSource` on the same database, `startIn(trx, …)` enqueues inside the
+ * caller's transaction and a job's writes through `entityManager()` commit
+ * together with its completion: database effects exactly once.
  *
  * ```ts
- * AsyncJobModule.forRoot({
- *   transport: new PgBossTransport({ connection: process.env.DATABASE_URL, worker: process.env.ROLE === 'worker' }),
- *   tracker: sharedTracker, // statuses shared by every process, e.g. a RedisProgressTracker
- * })
+ * new PgBossTransport({ dataSource, worker: process.env.ROLE === 'worker' })
  * ```
  *
- * Guarantees: at least once. A job whose worker dies is run again by another
- * once pg-boss expires it (`expireInSeconds`); make jobs idempotent.
- * `perform(closure)` still runs in the calling process.
- *
- * pg-boss and pg, optional peer dependencies, are loaded only when the
- * module starts with this transport. One instance serves one module.
+ * pg-boss and pg, optional peers, are loaded only when the module starts.
+ * One instance serves one module. See docs/postgres.md.
  *
  * @publicApi
  */
@@ -113,10 +92,6 @@ export class PgBossTransport implements AsyncJobTransport {
   /** pg-boss started and every queue created: once, by the first that needs it. */
   private ready: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  /** This transport's database and jobs table, as its own connection sees them. */
-  private identity: Promise<DatabaseIdentity | undefined> | undefined;
-  /** Whether each DataSource a caller's transaction came from reaches that same table. */
-  private readonly databases = new WeakMap<object, Promise<boolean>>();
 
   constructor(options: PgBossTransportOptions) {
     const settings = resolvePgBossOptions(options);
@@ -160,7 +135,7 @@ export class PgBossTransport implements AsyncJobTransport {
       concurrency: queue.concurrency ?? moduleConcurrency,
     }));
     const delivery = new Delivery(host, boss, db, settings.schema, this.feed.channel, this.log.report);
-    this.attached = { host, boss, db, listener, delivery, queues };
+    this.attached = { host, boss, db, listener, delivery, table: new JobsTableCheck(db, settings.schema), queues };
   }
 
   /** Starts pg-boss (creating its schema and our queues), then this process's workers (worker role). @internal */
@@ -243,7 +218,9 @@ export class PgBossTransport implements AsyncJobTransport {
     const attached = this.started();
     assertJsonArgs(job.name, args);
     await this.whenReady(attached);
-    await this.assertSameDatabase(attached, transaction);
+    if (!(await attached.table.reachesFrom(transaction.owner, transaction.sql))) {
+      throw new EnqueueInTransactionError('other-database', 'startIn', `pg-boss's schema is "${this.schema}"`);
+    }
     const id = extras.jobId ?? newJobId();
     const enqueuedAt = Date.now();
     await this.send(attached, job, id, args, options, extras, bossDbIn(transaction.sql));
@@ -348,19 +325,8 @@ export class PgBossTransport implements AsyncJobTransport {
     extras: StartExtras,
     db?: Db,
   ): Promise<boolean> {
-    // The @AsyncJob's own options stay out of the job's data: the worker has them.
-    const data: { -readonly [K in keyof BossJobData]: BossJobData[K] } = { job: job.name, args };
-    if (options !== job.options) data.options = options;
-    if (extras.jobId !== undefined) data.key = extras.jobId;
-    // Runs cut short by a dead worker count as pg-boss retries too: maxStalledCount more are allowed for them.
-    const send: SendOptions = {
-      id: bossJobId(id, this.schema),
-      retryLimit: Math.max(0, options.attempts - 1) + this.settings.maxStalledCount,
-    };
+    const { data, send } = jobToSend(job, id, args, options, extras, this.settings);
     if (db) send.db = db;
-    if (extras.delay) send.startAfter = new Date(Date.now() + extras.delay);
-    // Ours is 1 for the highest, pg-boss's higher numbers go first; as in BullMQ, a job given no priority goes before them all.
-    if (extras.priority !== undefined) send.priority = -extras.priority;
     return (await attached.boss.send(this.queueOf(job.name, attached), data, send)) !== null;
   }
 
@@ -375,7 +341,7 @@ export class PgBossTransport implements AsyncJobTransport {
     if (!dataSource) return;
     const reached =
       String(dataSource.options.type) === 'postgres' &&
-      (await this.sameDatabase(attached, { query: (text, values) => dataSource.query(text, [...values]) }));
+      (await attached.table.reaches({ query: (text, values) => dataSource.query(text, [...values]) }));
     if (reached) {
       attached.delivery.completeInJobTransactions();
       return;
@@ -383,30 +349,6 @@ export class PgBossTransport implements AsyncJobTransport {
     this.log.warn(
       `the module's dataSource is not the database of pg-boss's schema "${this.schema}": a job's writes and its completion ` +
         'commit separately (at least once). Give both the same PostgreSQL database for database effects exactly once.',
-    );
-  }
-
-  /** Refuses a caller's transaction whose database does not hold pg-boss's jobs table. */
-  private async assertSameDatabase(attached: Attached, transaction: CallerTransaction): Promise<void> {
-    let same = this.databases.get(transaction.owner);
-    if (same === undefined) {
-      same = this.sameDatabase(attached, transaction.sql);
-      this.databases.set(transaction.owner, same);
-      // A failed check (the connection broke) may be made again.
-      same.catch(() => this.databases.delete(transaction.owner));
-    }
-    if (!(await same)) throw new EnqueueInTransactionError('other-database', 'startIn', `pg-boss's schema is "${this.schema}"`);
-  }
-
-  /** Whether `sql` reaches the same database, and in it the same jobs table, as the transport's own connection. */
-  private async sameDatabase(attached: Attached, sql: TransactionSql): Promise<boolean> {
-    const identify = 'SELECT current_database() AS database, to_regclass($1)::oid::text AS "table"';
-    const table = `${this.schema}.job`;
-    this.identity ??= attached.db.query<DatabaseIdentity>(identify, [table]).then(([row]) => row);
-    const [theirs] = await sql.query<DatabaseIdentity>(identify, [table]);
-    const ours = await this.identity;
-    return (
-      theirs !== undefined && ours !== undefined && ours.table !== null && theirs.database === ours.database && theirs.table === ours.table
     );
   }
 
