@@ -33,6 +33,8 @@ export class JobFollower {
     private readonly jobs: FollowedJobs,
     private readonly feeds: readonly JobChangeFeed[],
     private readonly bus: JobEventBus,
+    /** Aborted once the module has shut down: a job of another process is no longer followed (its reason, a ShuttingDownError, is the error). */
+    private readonly stopped: AbortSignal,
   ) {}
 
   /** Emits the status at once and after each change; completes after the final one; errors with a `JobNotFoundError` for an unknown id. */
@@ -47,6 +49,14 @@ export class JobFollower {
         });
         return () => subscription.unsubscribe();
       }
+      // Nothing of this process ends a follow of another's job: shutdown does, or it would hold the process until its timeout.
+      if (this.stopped.aborted) {
+        subscriber.error(this.stopped.reason);
+        return undefined;
+      }
+      const onStop = (): void => subscriber.error(this.stopped.reason);
+      this.stopped.addEventListener('abort', onStop, { once: true });
+      subscriber.add(() => this.stopped.removeEventListener('abort', onStop));
       let last = '';
       const emit = (status: JobStatus | null): void => {
         if (!status) return subscriber.error(new JobNotFoundError(id));

@@ -90,8 +90,6 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       ? new DistributedJobReader(book, acks, tracker, statuses, transport)
       : new JobReader(book, acks, tracker, statuses, transport);
     const trackerFeed = isJobChangeFeed(tracker) && isJobStatusStore(tracker) ? [tracker] : [];
-    this.watcher = new JobWatcher(book, this.reader, transport.feed ? [...trackerFeed, transport.feed] : trackerFeed, bus);
-    this.control = new JobControl(book, local, lifecycle, acks, this.submission, this.reader, this.watcher, sink, transport, remote);
     this.orchestrator = new JobsOrchestrator(
       options.shutdownTimeout,
       this.submission,
@@ -103,6 +101,14 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
       transport,
       localEngine,
     );
+    this.watcher = new JobWatcher(
+      book,
+      this.reader,
+      transport.feed ? [...trackerFeed, transport.feed] : trackerFeed,
+      bus,
+      this.orchestrator.stopped,
+    );
+    this.control = new JobControl(book, local, lifecycle, acks, this.submission, this.reader, this.watcher, sink, transport, remote);
     this.inJob = new InJobApi(jobRunner, transactions, sink, bus, this.orchestrator.stopped);
     const delivered = new DeliveredJobs(lifecycle, book, acks, jobRunner, transport);
     transport.attach(
@@ -308,8 +314,9 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
   /**
    * Resolves with the job's final status (completed, failed, cancelled or
    * interrupted: it does not reject when the job fails). Rejects with a
-   * `JobNotFoundError` for an unknown id and a `WaitTimeoutError` when
-   * `timeout` ms pass first.
+   * `JobNotFoundError` for an unknown id, a `WaitTimeoutError` when
+   * `timeout` ms pass first, and a `ShuttingDownError` when this module shuts
+   * down while the job (of another process) has not ended.
    */
   waitFor(id: string, options: WaitOptions = {}): Promise<JobStatus> {
     return this.watcher.waitFor(id, options);
@@ -319,7 +326,8 @@ export class AsyncJobService implements OnApplicationBootstrap, BeforeApplicatio
    * The job's progress as it changes, starting with the current value.
    * Completes when the job completes; errors with a `JobFailedError` when it
    * fails, a `JobCancelledError` when it is cancelled or interrupted, and a
-   * `JobNotFoundError` when the id is unknown.
+   * `JobNotFoundError` when the id is unknown (a `ShuttingDownError`, as
+   * {@link waitFor}, when this module shuts down first).
    */
   progress$(id: string): Observable<JobProgress> {
     return this.watcher.progress$(id);

@@ -17,7 +17,7 @@ import { assertJobId, type JobReader } from './job-reader.js';
 export class JobWatcher {
   private readonly follower: JobFollower;
 
-  constructor(book: JobBook, reader: JobReader, feeds: readonly JobChangeFeed[], bus: JobEventBus) {
+  constructor(book: JobBook, reader: JobReader, feeds: readonly JobChangeFeed[], bus: JobEventBus, stopped: AbortSignal) {
     this.follower = new JobFollower(
       {
         activeRecord: (id) => book.get(id),
@@ -26,6 +26,7 @@ export class JobWatcher {
       },
       feeds,
       bus,
+      stopped,
     );
   }
 

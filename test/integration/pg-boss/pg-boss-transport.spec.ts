@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { InvalidOptionError, MemoryProgressTracker, PROGRESS_TRACKER, type JobStatus } from 'nestjs-asyncjob';
+import { InvalidOptionError, MemoryProgressTracker, PROGRESS_TRACKER, ShuttingDownError, type JobStatus } from 'nestjs-asyncjob';
 import { PostgresProgressTracker } from 'nestjs-asyncjob/postgres';
 import { PgBossTransport, type PgBossTransportOptions } from 'nestjs-asyncjob/pg-boss';
 import { RedisProgressTracker } from 'nestjs-asyncjob/redis';
@@ -167,6 +167,22 @@ describe('PgBossTransport', () => {
       listening.removeAllListeners('notification');
       listening.release(true);
     }
+  });
+
+  it('ends the waitFor and progress$ of a job of another app when their own app shuts down, with a ShuttingDownError', async () => {
+    const web = await app({ worker: false });
+    await app();
+    const id = await web.jobs.start(ReportJobs, 'build', 'never opened');
+    await until(async () => (await web.jobs.getStatus(id))?.state === 'running', 'the job runs on the worker', 15_000);
+    // An hour: only the shutdown can end these in the test's time.
+    const waiting = web.jobs.waitFor(id, { timeout: 3_600_000 }).catch((error: unknown) => error);
+    const streamed = new Promise<unknown>((resolve) =>
+      web.jobs.progress$(id).subscribe({ error: resolve, complete: () => resolve('completed') }),
+    );
+    await web.close();
+    apps.splice(apps.indexOf(web), 1);
+    expect(await waiting).toBeInstanceOf(ShuttingDownError);
+    expect(await streamed).toBeInstanceOf(ShuttingDownError);
   });
 
   it('takes delay, priority and a caller-chosen jobId: a second start with the same jobId is the same job', async () => {
