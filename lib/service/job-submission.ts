@@ -110,21 +110,11 @@ export class JobSubmission {
     const definition = this.registry.get(type, method);
     if (!this.open) throw new ShuttingDownError();
     const { extras, jobOptions } = this.startOptions(options, definition);
-    // Registered before any await, so a commit that follows at once is seen.
-    const commit = afterCommitGate(queryRunner, 'startIn');
-    try {
-      return await this.transport.addInTransaction(
-        { sql: queryRunnerSql(queryRunner), owner: queryRunner.connection },
-        definition,
-        args,
-        jobOptions,
-        extras,
-        commit,
-      );
-    } catch (error) {
-      commit.abandon();
-      throw error;
-    }
+    const transaction = { sql: queryRunnerSql(queryRunner), owner: queryRunner.connection };
+    const addInTransaction = this.transport.addInTransaction.bind(this.transport);
+    return gated(afterCommitGate(queryRunner, 'startIn'), (commit) =>
+      addInTransaction(transaction, definition, args, jobOptions, extras, commit),
+    );
   }
 
   /** {@link perform} once the transaction of `trx` commits. */
@@ -134,14 +124,7 @@ export class JobSubmission {
     fn: (...args: A) => unknown,
     args: A,
   ): Promise<string> {
-    // Registered now, before any await, so a commit that follows at once is seen.
-    const gate = afterCommitGate(trx, 'performAfterCommit');
-    try {
-      return await this.perform(options, fn, args, gate);
-    } catch (error) {
-      gate.abandon();
-      throw error;
-    }
+    return gated(afterCommitGate(trx, 'performAfterCommit'), (gate) => this.perform(options, fn, args, gate));
   }
 
   /** {@link start} once the transaction of `trx` commits. */
@@ -152,13 +135,20 @@ export class JobSubmission {
     method: string,
     args: readonly unknown[],
   ): Promise<string> {
-    const gate = afterCommitGate(trx, 'startAfterCommit');
-    try {
-      return await this.start(options, type, method, args, gate);
-    } catch (error) {
-      gate.abandon();
-      throw error;
-    }
+    return gated(afterCommitGate(trx, 'startAfterCommit'), (gate) => this.start(options, type, method, args, gate));
+  }
+}
+
+/**
+ * Enqueues through `gate`, made by the caller before any await (so a commit
+ * that follows at once is seen), and forgets the gate if the job is refused.
+ */
+async function gated(gate: JobGate, enqueue: (gate: JobGate) => Promise<string>): Promise<string> {
+  try {
+    return await enqueue(gate);
+  } catch (error) {
+    gate.abandon();
+    throw error;
   }
 }
 
